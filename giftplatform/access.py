@@ -1,0 +1,61 @@
+"""The one place that decides what a user may see or do.
+
+Staff see rows of their branch subtree (one indexed prefix condition on the branch
+path); superusers and platform admins see everything. Rows outside scope are
+treated as missing (404), never as forbidden, so ids cannot be probed. The roles
+and guardian object permissions of the access issue plug in here.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from giftplatform.models import Branch
+
+# Where each model keeps its branch, as a lookup path to Branch.
+BRANCH_PATHS = {
+    "giftplatform.branch": "",
+    "gifts.gift": "branch",
+    "policies.policy": "branch",
+}
+# Models whose rows with no branch are shared with every staff member.
+SHARED_WHEN_NO_BRANCH = {"gifts.gift"}
+
+
+def sees_everything(user) -> bool:
+    return bool(user.is_active and user.is_superuser)
+
+
+def branch_scope(user) -> Branch | None:
+    """The root of the subtree this user works in (None: no branch data at all)."""
+    return getattr(user, "branch", None) if user.is_active else None
+
+
+def restrict(queryset: QuerySet, user, action: str = "view") -> QuerySet:
+    """``queryset`` narrowed to the rows ``user`` may ``action``."""
+    if sees_everything(user):
+        return queryset
+    label = queryset.model._meta.label_lower
+    if label not in BRANCH_PATHS:
+        # Reference data (providers, categories, ...) is visible to every active staff member.
+        return queryset if (user.is_active and user.is_staff) else queryset.none()
+    root = branch_scope(user)
+    if root is None:
+        return queryset.none()
+    field = BRANCH_PATHS[label]
+    path_lookup = f"{field}__path__startswith" if field else "path__startswith"
+    condition = Q(**{path_lookup: root.path})
+    if label in SHARED_WHEN_NO_BRANCH:
+        condition |= Q(**{f"{field}__isnull": True})
+    return queryset.filter(condition)
+
+
+def get_or_404(queryset: QuerySet, user, action: str = "view", **lookup):
+    """The object if it exists and is in scope; otherwise 404, the same either way."""
+    try:
+        return restrict(queryset, user, action).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def branches_for(user) -> QuerySet:
+    return restrict(Branch.objects.all(), user, "view")

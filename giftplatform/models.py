@@ -1,0 +1,75 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BranchQuerySet(models.QuerySet):
+    def subtree(self, branch: "Branch") -> "BranchQuerySet":
+        """The branch and everything below it: one indexed prefix condition."""
+        return self.filter(path__startswith=branch.path)
+
+
+class Branch(models.Model):
+    """An organisation unit (机构). ``path`` is the materialized path ``4403/440304/``."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = BranchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["path"]
+        indexes = [
+            # varchar_pattern_ops lets PostgreSQL use the index for LIKE 'prefix%'.
+            models.Index(
+                fields=["path"], name="branch_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(path__endswith="/") & models.Q(path__gt=""),
+                name="branch_path_shape",
+            ),
+            models.CheckConstraint(condition=models.Q(code__gt=""), name="branch_code_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    def is_within(self, other: "Branch") -> bool:
+        return self.path.startswith(other.path)
+
+
+class User(AbstractUser):
+    """A staff member (home branch) or, in later issues, a provider's portal user."""
+
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("home branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
