@@ -5,13 +5,15 @@ reason in the user's language; each ``validate_*`` is the Django field validator
 """
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from stdnum import numdb
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
-from vininfo import Vin
 
 # Full-width ASCII (what a Chinese IME types) folded to half-width.
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
@@ -29,6 +31,27 @@ def _compact(value: object) -> str:
 # --- VIN (ISO 3779 / GB 16735) ---------------------------------------------------------
 
 _VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+# ISO 3779 transliteration (letters count 1-9 in runs; I, O, Q never occur) and weights.
+_VIN_VALUES = {
+    **{str(digit): digit for digit in range(10)},
+    **dict(
+        zip(
+            "ABCDEFGHJKLMNPRSTUVWXYZ",
+            (1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9),
+            strict=True,
+        )
+    ),
+}
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def _vin_check_digit(vin: str) -> str:
+    # Computed here rather than by vininfo: vininfo skips the check for makers it
+    # believes use none (WMI 6FP), so a VIN's validity would depend on its maker.
+    remainder = (
+        sum(_VIN_VALUES[char] * weight for char, weight in zip(vin, _VIN_WEIGHTS, strict=True)) % 11
+    )
+    return "X" if remainder == 10 else str(remainder)
 
 
 def normalize_vin(value: object) -> str:
@@ -40,7 +63,7 @@ def normalize_vin(value: object) -> str:
     if not _VIN_RE.match(vin):
         raise ValidationError(_("VIN may contain only letters and digits."))
     # Model-year letters are not checked: Chinese makers use all of them.
-    if not Vin(vin).verify_checksum(check_year=False):
+    if vin[8] != _vin_check_digit(vin):
         raise ValidationError(_("VIN check digit (9th character) is wrong."))
     return vin
 
@@ -50,29 +73,45 @@ def validate_vin(value: str) -> None:
 
 
 def vin_with_check_digit(vin: str) -> str:
-    """``vin`` with its 9th character replaced by the check digit that vininfo accepts."""
-    for digit in "0123456789X":
-        candidate = f"{vin[:8]}{digit}{vin[9:]}"
-        if Vin(candidate).verify_checksum(check_year=False):
-            return candidate
-    raise ValueError(f"no check digit makes {vin!r} valid")
+    """``vin`` with its 9th character replaced by its ISO 3779 check digit."""
+    if not _VIN_RE.match(vin):
+        raise ValueError(f"not 17 VIN characters: {vin!r}")
+    return f"{vin[:8]}{_vin_check_digit(vin)}{vin[9:]}"
 
 
 # --- Resident ID number (GB 11643) -----------------------------------------------------
 
 
+_RESIDENT_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
+
+
+@lru_cache(maxsize=4096)
+def _region_known(code: str) -> bool:
+    # stdnum's ric.validate also requires the region code to have existed in the birth
+    # year, which rejects real IDs (440303 dates from 1983, yet Luohu residents born in
+    # 1970 carry it) and raises KeyError for unknown codes of a known province.
+    return any("county" in props for _part, props in numdb.get("cn/loc").info(code))
+
+
 def normalize_resident_id(value: object) -> str:
     number = _compact(value)
+    if len(number) != 18:
+        raise ValidationError(
+            _("ID number must have 18 characters, not %(n)d."), params={"n": len(number)}
+        )
+    if not _RESIDENT_ID_RE.match(number):
+        raise ValidationError(_("ID number has characters that are not allowed."))
+    if number[-1] != ric.calc_check_digit(number):
+        raise ValidationError(_("ID number check digit is wrong."))
     try:
-        return ric.validate(number)
-    except InvalidLength as exc:
-        raise ValidationError(_("ID number must have 18 characters.")) from exc
-    except InvalidFormat as exc:
-        raise ValidationError(_("ID number has characters that are not allowed.")) from exc
+        birth_date = ric.get_birth_date(number)
     except InvalidComponent as exc:
-        raise ValidationError(_("ID number has an invalid birth date or region.")) from exc
-    except InvalidChecksum as exc:
-        raise ValidationError(_("ID number check digit is wrong.")) from exc
+        raise ValidationError(_("ID number has an invalid birth date.")) from exc
+    if birth_date > timezone.localdate():
+        raise ValidationError(_("ID number has a birth date in the future."))
+    if not _region_known(number[:6]):
+        raise ValidationError(_("ID number has an unknown region code."))
+    return number
 
 
 def validate_resident_id(value: str) -> None:
@@ -105,7 +144,7 @@ def validate_uscc(value: str) -> None:
 
 def normalize_mobile(value: object) -> str:
     raw = _compact(value).removeprefix("+86").removeprefix("0086")
-    if not raw.isdigit() or len(raw) != 11 or not raw.startswith("1"):
+    if not re.fullmatch(r"1[0-9]{10}", raw):
         raise ValidationError(_("Mobile number must be 11 digits starting with 1."))
     parsed = phonenumbers.parse(raw, "CN")
     if not phonenumbers.is_valid_number(parsed) or phonenumbers.number_type(parsed) not in (
@@ -126,10 +165,12 @@ PROVINCE_ABBREVIATIONS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂
 _ORDINARY_PLATE = re.compile(
     rf"^[{PROVINCE_ABBREVIATIONS}][A-HJ-NP-Z][A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9挂学警港澳]$"
 )
-# New energy: small cars D/F + 5 (letter D/F then digits...), large vehicles digits + D/F.
+# New energy, small vehicles: a type letter, a letter or digit, 4 digits. The letter was
+# D (electric) or F (other); where those ran out, A/B/C/E and G/H/J/K follow.
+# Large vehicles: 5 digits, then D or F.
 _NEW_ENERGY_PLATE = re.compile(
     rf"^[{PROVINCE_ABBREVIATIONS}][A-HJ-NP-Z]"
-    r"(?:[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF])$"
+    r"(?:[A-HJK][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF])$"
 )
 
 
