@@ -184,26 +184,27 @@ _CONTRACT_SERVICE_USES = (
     ("代为送检", (1,)),
 )
 
-# (name, type, clause service, face value, unit cost)
+# (name, type, clause service, category, face value, unit cost)
 GIFT_CATALOG = (
-    ("车载吸尘器", GIFT_PHYSICAL, "", "199.00", "128.00"),
-    ("精洗券", GIFT_SERVICE, "", "80.00", "45.00"),
-    ("道路救援", GIFT_CONTRACT_SERVICE, "道路救援", "200.00", "60.00"),
-    ("行车记录仪", GIFT_PHYSICAL, "", "399.00", "260.00"),
-    ("打蜡券", GIFT_SERVICE, "", "150.00", "90.00"),
-    ("代为送检", GIFT_CONTRACT_SERVICE, "代为送检", "150.00", "80.00"),
-    ("洗车套装", GIFT_PHYSICAL, "", "88.00", "52.00"),
-    ("四轮定位券", GIFT_SERVICE, "", "120.00", "70.00"),
-    ("车辆安全检测", GIFT_CONTRACT_SERVICE, "车辆安全检测", "100.00", "45.00"),
-    ("车用香薰", GIFT_PHYSICAL, "", "68.00", "35.00"),
-    ("应急工具包", GIFT_PHYSICAL, "", "158.00", "96.00"),
-    ("代为驾驶", GIFT_CONTRACT_SERVICE, "代为驾驶", "120.00", "70.00"),
-    ("车载充气泵", GIFT_PHYSICAL, "", "259.00", "168.00"),
-    ("空调清洗券", GIFT_SERVICE, "", "168.00", "98.00"),
-    ("车载手机支架", GIFT_PHYSICAL, "", "49.00", "22.00"),
-    ("室内消毒券", GIFT_SERVICE, "", "100.00", "55.00"),
-    ("汽车脚垫", GIFT_PHYSICAL, "", "299.00", "180.00"),
-    ("前挡遮阳挡", GIFT_PHYSICAL, "", "39.00", "18.00"),
+    ("车载吸尘器", GIFT_PHYSICAL, "", "车品", "199.00", "128.00"),
+    ("精洗券", GIFT_SERVICE, "", "服务", "80.00", "45.00"),
+    ("道路救援", GIFT_CONTRACT_SERVICE, "道路救援", "增值服务", "200.00", "60.00"),
+    ("行车记录仪", GIFT_PHYSICAL, "", "车品", "399.00", "260.00"),
+    ("打蜡券", GIFT_SERVICE, "", "服务", "150.00", "90.00"),
+    ("代为送检", GIFT_CONTRACT_SERVICE, "代为送检", "增值服务", "150.00", "80.00"),
+    ("洗车套装", GIFT_PHYSICAL, "", "养护", "88.00", "52.00"),
+    ("四轮定位券", GIFT_SERVICE, "", "服务", "120.00", "70.00"),
+    ("车辆安全检测", GIFT_CONTRACT_SERVICE, "车辆安全检测", "增值服务", "100.00", "45.00"),
+    ("车用香薰", GIFT_PHYSICAL, "", "车品", "68.00", "35.00"),
+    ("应急工具包", GIFT_PHYSICAL, "", "车品", "158.00", "96.00"),
+    ("代为驾驶", GIFT_CONTRACT_SERVICE, "代为驾驶", "增值服务", "120.00", "70.00"),
+    ("车载充气泵", GIFT_PHYSICAL, "", "车品", "259.00", "168.00"),
+    ("空调清洗券", GIFT_SERVICE, "", "服务", "168.00", "98.00"),
+    ("玻璃水（4瓶装）", GIFT_PHYSICAL, "", "养护", "40.00", "24.00"),
+    ("车载手机支架", GIFT_PHYSICAL, "", "车品", "49.00", "22.00"),
+    ("室内消毒券", GIFT_SERVICE, "", "服务", "100.00", "55.00"),
+    ("汽车脚垫", GIFT_PHYSICAL, "", "车品", "299.00", "180.00"),
+    ("前挡遮阳挡", GIFT_PHYSICAL, "", "车品", "39.00", "18.00"),
 )
 _GIFT_VARIANTS = ("（标准版）", "（升级款）", "（豪华版）", "（2026款）")
 
@@ -410,37 +411,40 @@ def gift_rows(
     *,
     branch_codes: Sequence[str] = (),
 ) -> Iterator[dict]:
-    """``n`` gift-sheet rows: the catalog in order first, then variants of it.
+    """``n`` gift-sheet rows: the catalog in order (all enabled), then variants of it.
 
-    ``provider_codes`` and ``category_codes`` are either one list for every gift or a
-    mapping from the gift type (实物, 服务, 增值服务) to the codes that fit it. With
-    ``branch_codes``, about one gift in five belongs to one of those branches.
+    ``provider_codes`` and ``category_codes`` are either one list of codes for every
+    gift, or a mapping whose keys are a gift's name, its catalog category (车品, 养护,
+    服务, 增值服务) or its type (实物, 服务, 增值服务): the first key present wins.
+    With ``branch_codes``, about one gift in five belongs to one of those branches.
     """
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
 
-    def codes_for(codes, gift_type: str) -> Sequence[str]:
-        return codes[gift_type] if isinstance(codes, Mapping) else codes
+    def pick(codes, *keys: str) -> str:
+        if isinstance(codes, Mapping):
+            codes = next(codes[key] for key in keys if key in codes)
+        return rng.choice(codes)
 
     for index in range(n):
         if index < len(GIFT_CATALOG):
-            name, gift_type, service, face, cost = GIFT_CATALOG[index]
+            name, gift_type, service, category, face, cost = GIFT_CATALOG[index]
+            variant = ""
         else:
-            name, gift_type, service, face, cost = rng.choice(GIFT_CATALOG)
-            name += rng.choice(_GIFT_VARIANTS)
-        valid_from = datetime.date(2026, rng.choice((1, 1, 1, 4, 7)), 1)
+            name, gift_type, service, category, face, cost = rng.choice(GIFT_CATALOG)
+            variant = rng.choice(_GIFT_VARIANTS)
         physical = gift_type == GIFT_PHYSICAL
         yield {
             "礼品编码": f"G{index + 1:05d}",
-            "礼品名称": name,
+            "礼品名称": name + variant,
             "类型": gift_type,
             "增值服务项目": service,
-            "类别编码": rng.choice(codes_for(category_codes, gift_type)),
-            "供应商编码": rng.choice(codes_for(provider_codes, gift_type)),
+            "类别编码": pick(category_codes, name, category, gift_type),
+            "供应商编码": pick(provider_codes, name, category, gift_type),
             "面值": Decimal(face),
             "单位成本": Decimal(cost),
             "低库存预警": rng.choice((10, 20, 30, 50)) if physical else 0,
-            "有效期起": valid_from,
+            "有效期起": datetime.date(2026, rng.choice((1, 1, 1, 4, 7)), 1),
             "有效期止": datetime.date(2027, 12, 31) if rng.random() < 0.3 else None,
             "所属机构": rng.choice(branch_codes) if branch_codes and rng.random() < 0.2 else "",
-            "启用": YES if rng.random() < 0.95 else NO,
+            "启用": YES if not variant or rng.random() < 0.95 else NO,
         }
