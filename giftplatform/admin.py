@@ -8,10 +8,6 @@ from giftplatform.admin_scoping import ScopedAdminMixin, ScopedRelatedFieldListF
 from giftplatform.models import Branch, User
 from giftplatform.services import branch_save
 
-admin.site.site_header = _("Gift platform administration")
-admin.site.site_title = _("Gift platform")
-admin.site.index_title = _("Administration")
-
 
 class BranchAdminForm(forms.ModelForm):
     class Meta:
