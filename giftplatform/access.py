@@ -21,6 +21,11 @@ BRANCH_PATHS = {
 SHARED_WHEN_NO_BRANCH = {"gifts.gift"}
 
 
+def recorded(actor):
+    """The user to record as having acted: None for the command-line operator."""
+    return actor if getattr(actor, "pk", None) else None
+
+
 def sees_everything(user) -> bool:
     return bool(user.is_active and user.is_superuser)
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from giftplatform.access import recorded
 from gifts.models import Gift, GiftKind, MovementReason, StockMovement
 
 
@@ -42,7 +43,7 @@ def _move_stock(
         unit_cost=unit_cost,
         note=note,
         stock_after=gift.stock,
-        actor=actor,
+        actor=recorded(actor),
         import_job=import_job,
     )
 

@@ -1,0 +1,199 @@
+"""Stream the rows of one sheet of an .xlsx or .csv file, with their Excel row numbers.
+
+python-calamine reads ordinary workbooks fast; a sheet whose XML is too large to
+hold in memory is streamed by openpyxl in read-only mode instead (constant memory).
+CSV is decoded as UTF-8 (with or without BOM) or, failing that, GB18030 (a superset
+of the GBK that Chinese Excel writes).
+"""
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine
+from defusedxml import ElementTree
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from giftplatform.sheets.files import InspectedFile, SheetFileError
+from giftplatform.validators import fold_width
+
+HEADER_SEARCH_ROWS = 30
+TOTAL_WORDS = ("合计", "总计", "小计", "total", "subtotal", "grand total")
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def normalize_header(text: object) -> str:
+    """Header text for matching: widths folded, spaces and line breaks and '*' removed."""
+    if text is None:
+        return ""
+    value = fold_width(str(text))
+    return re.sub(r"[\s*:：]+", "", value).lower()
+
+
+@dataclass
+class Sheet:
+    """An opened sheet: its name, and its rows as lists of raw cell values."""
+
+    name: str
+    rows: Iterator[tuple[int, list]]  # (Excel row number, cells)
+    available: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _SheetInfo:
+    name: str
+    state: str  # visible | hidden | veryHidden
+    part: str  # path of the sheet XML inside the zip
+
+
+def open_sheet(inspected: InspectedFile, sheet_name: str | None = None) -> Sheet:
+    if inspected.format == "csv":
+        return Sheet(name="CSV", rows=_csv_rows(inspected.path))
+    return _open_xlsx(inspected.path, sheet_name)
+
+
+# --- xlsx --------------------------------------------------------------------------------
+
+
+def _workbook_sheets(path: Path) -> tuple[list[_SheetInfo], int]:
+    """Sheets in workbook order with their visibility, and the active tab index."""
+    with zipfile.ZipFile(path) as archive:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        try:
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+        except KeyError:
+            targets = {}
+    infos = []
+    for element in workbook.iter(f"{_MAIN_NS}sheet"):
+        target = targets.get(element.get(f"{_REL_NS}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        infos.append(_SheetInfo(element.get("name"), element.get("state", "visible"), part))
+    view = workbook.find(f"{_MAIN_NS}bookViews/{_MAIN_NS}workbookView")
+    active = int(view.get("activeTab", "0")) if view is not None else 0
+    return infos, active
+
+
+def _choose_sheet(infos: list[_SheetInfo], active: int, wanted: str | None) -> _SheetInfo:
+    if not infos:
+        raise SheetFileError(_("The workbook has no sheets."))
+    if wanted:
+        for info in infos:
+            if info.name == wanted or info.name.strip() == wanted.strip():
+                return info
+        names = "、".join(info.name for info in infos if info.state == "visible")
+        raise SheetFileError(
+            _("There is no sheet named “%(name)s”; visible sheets: %(names)s")
+            % {"name": wanted, "names": names}
+        )
+    # The visible active sheet; a hidden one is never read unless asked for by name.
+    if 0 <= active < len(infos) and infos[active].state == "visible":
+        return infos[active]
+    for info in infos:
+        if info.state == "visible":
+            return info
+    raise SheetFileError(_("The workbook has no visible sheet; name the sheet to import."))
+
+
+def _open_xlsx(path: Path, wanted: str | None) -> Sheet:
+    try:
+        infos, active = _workbook_sheets(path)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+        raise SheetFileError(_("The workbook is damaged and cannot be opened.")) from exc
+    except Exception as exc:  # defusedxml refuses entities and DTDs with its own errors
+        raise SheetFileError(_("The workbook contains unsafe XML; refused.")) from exc
+    info = _choose_sheet(infos, active, wanted)
+    with zipfile.ZipFile(path) as archive:
+        try:
+            xml_size = archive.getinfo(info.part).file_size
+        except KeyError:
+            xml_size = 0
+    visible = [i.name for i in infos if i.state == "visible"]
+    if xml_size > settings.IMPORT_CALAMINE_MAX_XML_BYTES:
+        return Sheet(name=info.name, rows=_openpyxl_rows(path, info.name), available=visible)
+    return Sheet(name=info.name, rows=_calamine_rows(path, info.name), available=visible)
+
+
+def _calamine_rows(path: Path, name: str) -> Iterator[tuple[int, list]]:
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_name(name)
+    except python_calamine.PasswordError as exc:
+        raise SheetFileError(
+            _("Encrypted workbooks cannot be imported; remove the password.")
+        ) from exc
+    except (
+        python_calamine.CalamineError,
+        python_calamine.XmlError,
+        python_calamine.ZipError,
+    ) as exc:
+        raise SheetFileError(_("The workbook is damaged and cannot be opened.")) from exc
+    first_row = sheet.start[0] + 1 if sheet.start else 1
+    for offset, cells in enumerate(sheet.iter_rows()):
+        yield first_row + offset, cells
+
+
+def _openpyxl_rows(path: Path, name: str) -> Iterator[tuple[int, list]]:
+    import openpyxl  # uses defusedxml: asserted at start-up by giftplatform.xmlsafety
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        worksheet = workbook[name]
+        for row in worksheet.iter_rows():
+            cells = [cell.value for cell in row]
+            number = next((c.row for c in row if getattr(c, "row", None)), None)
+            if number is not None:
+                yield number, cells
+    finally:
+        workbook.close()
+
+
+# --- csv ---------------------------------------------------------------------------------
+
+
+def _csv_encoding(path: Path) -> str:
+    """utf-8-sig if the whole file decodes as UTF-8, otherwise GB18030."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as handle:
+        try:
+            for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return "utf-8-sig"
+        except UnicodeDecodeError:
+            return "gb18030"
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list]]:
+    encoding = _csv_encoding(path)
+    with open(path, "rb") as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+        sample = text.read(8192)
+        text.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(text, dialect)
+        try:
+            # Excel shows one row per record, even when a quoted cell holds a line break.
+            yield from enumerate(reader, start=1)
+        except UnicodeDecodeError as exc:
+            raise SheetFileError(_("The file is neither UTF-8 nor GBK text.")) from exc
+        except csv.Error as exc:
+            raise SheetFileError(
+                _("The CSV file is malformed: %(error)s") % {"error": exc}
+            ) from exc
+
+
+def is_total_row(cells: list) -> bool:
+    """A 合计/总计 row at the bottom of a sheet: the first filled cells name it."""
+    filled = [c for c in cells if c not in (None, "") and str(c).strip()][:2]
+    return any(isinstance(c, str) and normalize_header(c).startswith(TOTAL_WORDS) for c in filled)

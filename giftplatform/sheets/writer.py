@@ -1,0 +1,79 @@
+"""Write sheets for users (templates, error sheets, exports), formula injection neutralized."""
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import BinaryIO
+
+import xlsxwriter
+
+# A cell starting with one of these is a formula (or DDE payload) to Excel or LibreOffice.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value: object) -> object:
+    """Text that a spreadsheet would run is prefixed with an apostrophe; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def write_workbook(
+    target: str | BinaryIO,
+    headers: list[str],
+    rows: Iterable[Iterable[object]],
+    *,
+    sheet_name: str = "Sheet1",
+    notes: list[str] | None = None,
+    highlight_column: int | None = None,
+) -> None:
+    """Stream rows to an .xlsx (constant memory); every string is written as a string."""
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "in_memory": not isinstance(target, str),
+        },
+    )
+    sheet = workbook.add_worksheet(sheet_name[:31])
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    error_format = workbook.add_format({"font_color": "#C00000", "text_wrap": True})
+    row_index = 0
+    for note in notes or []:
+        sheet.write_string(row_index, 0, neutralize(note))
+        row_index += 1
+    sheet.write_row(row_index, 0, [neutralize(h) for h in headers], bold)
+    sheet.freeze_panes(row_index + 1, 0)
+    for position, _header in enumerate(headers):
+        sheet.set_column(position, position, 16)
+    row_index += 1
+    for row in rows:
+        for col, value in enumerate(row):
+            _write_cell(sheet, row_index, col, value, date_format, error_format, highlight_column)
+        row_index += 1
+    workbook.close()
+
+
+def _write_cell(sheet, row, col, value, date_format, error_format, highlight_column):
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        sheet.write_string(row, col, "是" if value else "否")
+    elif isinstance(value, datetime.datetime):
+        sheet.write_datetime(row, col, value.replace(tzinfo=None), date_format)
+    elif isinstance(value, datetime.date):
+        sheet.write_datetime(
+            row, col, datetime.datetime.combine(value, datetime.time()), date_format
+        )
+    elif isinstance(value, int | float | Decimal):
+        sheet.write_number(row, col, float(value))
+    else:
+        text = neutralize(str(value))
+        if col == highlight_column:
+            sheet.write_string(row, col, text, error_format)
+        else:
+            sheet.write_string(row, col, text)

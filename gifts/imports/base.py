@@ -1,0 +1,89 @@
+"""What every sheet kind provides: its columns, its checks, its writes."""
+
+from collections import defaultdict
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from giftplatform import access
+from giftplatform.models import Branch
+from giftplatform.sheets.schema import Column, ParsedRow
+
+
+class Counts:
+    def __init__(self) -> None:
+        self.created = self.updated = self.unchanged = 0
+
+
+class SheetImporter:
+    """Subclasses set ``kind``, ``columns``, ``key``, ``model``; implement ``check`` and ``write``.
+
+    ``check(rows)`` sees a batch of parsed rows without errors in their cells and adds
+    row errors for references, scope and cross-field rules (with bulk look-ups: no
+    query per row). ``write(rows, counts)`` upserts a batch of good rows.
+    """
+
+    kind: str
+    model: type
+    columns: tuple[Column, ...]
+    key: str | tuple[str, ...]
+    permissions: tuple[str, ...] = ()
+
+    def __init__(self, *, actor, job=None):
+        self.actor = actor
+        self.job = job
+        self.check_permission()
+
+    def check_permission(self) -> None:
+        if not self.actor.is_active or not all(self.actor.has_perm(p) for p in self.permissions):
+            raise PermissionDenied(_("You may not import this kind of sheet."))
+
+    def key_of(self, row: ParsedRow):
+        if isinstance(self.key, str):
+            return row.values.get(self.key)
+        return tuple(row.values.get(k) for k in self.key)
+
+    def column_title(self, key: str) -> str:
+        header = getattr(self, "header", None)
+        column = next(c for c in self.columns if c.key == key)
+        return header.title(column) if header else column.title
+
+    def check(self, rows: list[ParsedRow]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def write(self, rows: list[ParsedRow], counts: Counts) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def finish(self, counts: Counts) -> None:
+        """Called once after the last batch (bulk paths flush here)."""
+
+    # --- helpers for subclasses -----------------------------------------------------------
+
+    def branches_in_scope(self) -> dict[str, Branch]:
+        if not hasattr(self, "_branches"):
+            self._branches = {b.code: b for b in access.branches_for(self.actor)}
+        return self._branches
+
+    def resolve_branch(self, row: ParsedRow, key: str = "branch") -> None:
+        """Replace a branch code with the Branch, or add the error (unknown and foreign alike)."""
+        code = row.values.get(key)
+        if code is None:
+            return
+        branch = self.branches_in_scope().get(code)
+        if branch is None:
+            row.error(
+                self.column_title(key),
+                _("Branch %(code)s does not exist or is outside your branches.") % {"code": code},
+            )
+        row.values[key] = branch
+
+
+def changed_fields(instance, values: dict, fields: list[str]) -> list[str]:
+    return [f for f in fields if getattr(instance, f) != values[f]]
+
+
+def group_by(items, key):
+    groups = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return groups

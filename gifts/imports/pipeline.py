@@ -1,0 +1,188 @@
+"""The one import pipeline: inspect, read, parse, check, write; all or nothing.
+
+Rows stream through in batches, so memory stays bounded whatever the sheet size.
+Writes happen inside one transaction while no error has been seen; after the first
+error the rest of the sheet is still checked (every bad row is reported) and the
+transaction is rolled back at the end. A preview is the same run, always rolled
+back, so its counts are exactly what a commit would do.
+"""
+
+import shutil
+import time
+from itertools import islice
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from giftplatform.access import recorded
+from giftplatform.sheets.files import SheetFileError, inspect_file
+from giftplatform.sheets.reader import open_sheet
+from giftplatform.sheets.schema import RowError, RowParser, locate_header
+from gifts.imports.base import Counts
+from gifts.imports.registry import get_importer
+from gifts.models import ImportJob, ImportStatus
+
+MAX_STORED_ERRORS = 10_000
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _batches(iterable, size):
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _store_upload(job: ImportJob, path: Path) -> None:
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{job.pk}-{job.sha256[:16]}{Path(job.file_name).suffix.lower()}"
+    shutil.copyfile(path, target)
+    job.stored_file = str(target.relative_to(settings.MEDIA_ROOT))
+
+
+def run_import(
+    *,
+    actor,
+    kind: str,
+    path: Path,
+    file_name: str,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    job: ImportJob | None = None,
+    keep_file: bool = False,
+) -> ImportJob:
+    """Import ``path`` as a sheet of ``kind``; the job says what came of it.
+
+    Raises PermissionDenied when the actor may not import this kind.
+    """
+    started = time.monotonic()
+    importer = get_importer(kind)(actor=actor)
+    if job is None:
+        job = ImportJob(kind=kind, file_name=Path(file_name).name[:255], actor=recorded(actor))
+    job.sheet, job.dry_run = sheet or "", dry_run
+    job.status = ImportStatus.PREVIEWED
+    job.save()
+    importer.job = job
+    errors: list[RowError] = []
+    counts = Counts()
+    total = 0
+    try:
+        inspected = inspect_file(Path(path), file_name)
+        job.sha256, job.size = inspected.sha256, inspected.size
+        if keep_file:
+            _store_upload(job, Path(path))
+        opened = open_sheet(inspected, sheet)
+        job.sheet = opened.name
+        header, pending = locate_header(opened.rows, importer.columns)
+        importer.header = header
+        parser = RowParser(importer.columns, header)
+        total = _process(importer, parser, pending, opened.rows, errors, counts, dry_run)
+    except SheetFileError as exc:
+        errors.insert(0, RowError(0, "", str(exc)))
+    job.total_rows = total
+    job.errors = [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
+    job.rejected_count = len({e.row for e in errors if e.row})
+    if errors:
+        job.status = ImportStatus.REJECTED
+        job.created_count = job.updated_count = job.unchanged_count = 0
+    else:
+        job.created_count, job.updated_count = counts.created, counts.updated
+        job.unchanged_count = counts.unchanged
+        job.status = ImportStatus.PREVIEWED if dry_run else ImportStatus.COMMITTED
+        if not dry_run:
+            job.committed_at = timezone.now()
+    job.duration_ms = int((time.monotonic() - started) * 1000)
+    job.save()
+    return job
+
+
+def _process(importer, parser, pending, rows, errors, counts, dry_run) -> int:
+    """Check (and, while clean, write) every row; roll everything back on any error."""
+    first_seen: dict = {}
+    total = 0
+    key_title = importer.column_title(
+        importer.key if isinstance(importer.key, str) else importer.key[-1]
+    )
+    row_cap = settings.IMPORT_MAX_ROWS
+
+    def parsed_rows():
+        nonlocal total
+        for number, cells in _chain(pending, rows):
+            row = parser.parse(number, cells)
+            if row is None:
+                continue
+            total += 1
+            if total > row_cap:
+                raise SheetFileError(
+                    _("The sheet has more than %(cap)d rows; split it into smaller sheets.")
+                    % {"cap": row_cap}
+                )
+            yield row
+
+    try:
+        with transaction.atomic():
+            for batch in _batches(parsed_rows(), settings.IMPORT_BATCH_SIZE):
+                for row in batch:
+                    key = importer.key_of(row)
+                    if key is None or (isinstance(key, tuple) and None in key):
+                        continue
+                    earlier = first_seen.setdefault(key, row.number)
+                    if earlier != row.number:
+                        row.error(
+                            key_title,
+                            _("Duplicate of row %(row)d in this sheet.") % {"row": earlier},
+                        )
+                clean = [row for row in batch if not row.errors]
+                if clean:
+                    importer.check(clean)
+                for row in batch:
+                    errors.extend(row.errors)
+                if not errors:
+                    importer.write(batch, counts)
+            if not errors:
+                importer.finish(counts)
+            if errors or dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return total
+
+
+def _chain(first, second):
+    yield from first
+    yield from second
+
+
+def import_preview(*, actor, kind: str, path: Path, file_name: str, sheet: str | None = None):
+    """Check a sheet and count what a commit would do; nothing is written but the job."""
+    return run_import(
+        actor=actor,
+        kind=kind,
+        path=path,
+        file_name=file_name,
+        sheet=sheet,
+        dry_run=True,
+        keep_file=True,
+    )
+
+
+def import_commit(*, actor, job: ImportJob) -> ImportJob:
+    """Commit a previewed job from its stored file, checking everything again."""
+    if job.status != ImportStatus.PREVIEWED or not job.stored_file:
+        raise ValueError("only a previewed job with a stored file can be committed")
+    path = Path(settings.MEDIA_ROOT) / job.stored_file
+    return run_import(
+        actor=actor,
+        kind=job.kind,
+        path=path,
+        file_name=job.file_name,
+        sheet=job.sheet or None,
+        dry_run=False,
+        job=job,
+    )

@@ -1,0 +1,177 @@
+"""Policy sheets: one set of rules, two writers (bulk ORM anywhere, COPY + upsert on PostgreSQL)."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from giftplatform.sheets.schema import Column
+from giftplatform.sheets.values import (
+    choice_parser,
+    to_bool,
+    to_code,
+    to_date,
+    to_money,
+    to_non_negative_int,
+    to_text,
+)
+from giftplatform.validators import (
+    normalize_mobile,
+    normalize_plate,
+    normalize_resident_id,
+    normalize_vin,
+)
+from gifts.imports.base import SheetImporter
+from gifts.imports.gift_sheets import CONTRACT_SERVICE_WORDS
+from gifts.imports.registry import register
+from gifts.models import ImportKind
+from policies.models import Policy, PolicySource, PolicyStatus, Product
+from policies.writers import BulkPolicyWriter, CopyPolicyWriter
+
+PRODUCT = choice_parser(
+    {
+        "交强险": Product.CTPL,
+        "机动车交通事故责任强制保险": Product.CTPL,
+        "ctpl": Product.CTPL,
+        "商业险": Product.COMMERCIAL,
+        "机动车商业保险": Product.COMMERCIAL,
+        "commercial": Product.COMMERCIAL,
+    }
+)
+STATUS = choice_parser(
+    {
+        "有效": PolicyStatus.IN_FORCE,
+        "在保": PolicyStatus.IN_FORCE,
+        "in force": PolicyStatus.IN_FORCE,
+        "退保": PolicyStatus.CANCELLED,
+        "已退保": PolicyStatus.CANCELLED,
+        "cancelled": PolicyStatus.CANCELLED,
+        "过期": PolicyStatus.EXPIRED,
+        "已过期": PolicyStatus.EXPIRED,
+        "满期": PolicyStatus.EXPIRED,
+        "expired": PolicyStatus.EXPIRED,
+    }
+)
+_SERVICE_ITEM = re.compile(r"([^\d,，;；、\s]+?)\s*[:：x×*]?\s*(\d+)\s*次?")
+NO_PLATE = {"新车未上牌", "未上牌", "*-*", "暂无"}
+
+
+def parse_contract_services(value: object) -> dict[str, int]:
+    """'道路救援7次，代为送检1次' -> {'road_rescue': 7, 'inspection_on_behalf': 1}."""
+    text = to_text(value)
+    uses: dict[str, int] = {}
+    rest = _SERVICE_ITEM.sub("", text)
+    if re.sub(r"[,，;；、\s]", "", rest):
+        raise ValidationError(
+            gettext_lazy("Write services like 道路救援7次，代为送检1次, not %(value)s."),
+            params={"value": text},
+        )
+    for word, count in _SERVICE_ITEM.findall(text):
+        service = CONTRACT_SERVICE_WORDS.get(word.strip())
+        if service is None:
+            raise ValidationError(
+                gettext_lazy("Unknown contract service %(word)s."), params={"word": word}
+            )
+        uses[service] = uses.get(service, 0) + int(count)
+    return uses
+
+
+def parse_plate(value: object) -> str:
+    text = to_text(value)
+    return "" if text in NO_PLATE else normalize_plate(text)
+
+
+def parse_seats(value: object) -> int:
+    seats = to_non_negative_int(value)
+    if not 1 <= seats <= 99:
+        raise ValidationError(gettext_lazy("Seats must be between 1 and 99."))
+    return seats
+
+
+POLICY_FIELDS = [
+    "product", "insured_name", "id_number", "phone", "plate", "vin", "vehicle_type", "usage",
+    "seats", "first_registration_date", "is_new_car", "premium", "channel", "agent_code",
+    "branch", "issue_date", "start_date", "end_date", "status", "is_renewal", "contract_services",
+]  # fmt: skip
+
+
+@register
+class PolicyImporter(SheetImporter):
+    kind = ImportKind.POLICIES
+    model = Policy
+    key = "policy_no"
+    permissions = ("policies.add_policy", "policies.change_policy")
+    columns = (
+        Column("policy_no", ("保单号", "保单号码", "policy no", "policy number"), to_code, True,
+               "PDAA202644030000000001"),
+        Column("product", ("险种", "产品", "product"), PRODUCT, True, "商业险"),
+        Column("insured_name", ("被保险人", "被保险人姓名", "insured", "insured name"), to_text,
+               True, "张三"),
+        Column("id_number", ("证件号码", "身份证号", "身份证号码", "id number"),
+               normalize_resident_id, False, "11010519491231002X", ""),
+        Column("phone", ("手机号", "手机号码", "联系电话", "mobile", "phone"), normalize_mobile,
+               False, "13800138000", ""),
+        Column("plate", ("车牌号", "车牌号码", "车牌", "plate"), parse_plate, False, "粤B12345",
+               ""),
+        Column("vin", ("车架号", "VIN", "车辆识别代号", "车架号(VIN)"), normalize_vin, False,
+               "LFV2A21K797044155", ""),
+        Column("vehicle_type", ("车辆类型", "车型", "vehicle type"), to_text, False, "小型轿车",
+               ""),
+        Column("usage", ("使用性质", "usage"), to_text, False, "家庭自用", ""),
+        Column("seats", ("座位数", "核定座位", "seats"), parse_seats, False, "5"),
+        Column("first_registration_date", ("初次登记日期", "初登日期", "first registration"),
+               to_date, False, "2020-05-01"),
+        Column("is_new_car", ("新车", "是否新车", "new car"), to_bool, False, "否", False),
+        Column("premium", ("保费", "保费(元)", "签单保费", "premium"), to_money, True,
+               "¥3,280.00"),
+        Column("channel", ("渠道", "销售渠道", "channel"), to_text, False, "代理", ""),
+        Column("agent_code", ("代理人代码", "业务员代码", "agent code"), to_code, False, "A001",
+               ""),
+        Column("branch", ("机构代码", "机构", "归属机构", "branch", "branch code"), to_code, True,
+               "440304"),
+        Column("issue_date", ("签单日期", "issue date"), to_date, True, "2026-11-03"),
+        Column("start_date", ("起保日期", "保险起期", "start date"), to_date, True, "2026-11-04"),
+        Column("end_date", ("终保日期", "保险止期", "end date"), to_date, True, "2027-11-03"),
+        Column("status", ("保单状态", "状态", "status"), STATUS, False, "有效",
+               PolicyStatus.IN_FORCE),
+        Column("is_renewal", ("续保", "是否续保", "renewal"), to_bool, False, "是", False),
+        Column("contract_services", ("增值服务", "contract services"), parse_contract_services,
+               False, "道路救援7次，代为送检1次", {}),
+    )  # fmt: skip
+
+    def __init__(self, *, actor, job=None):
+        super().__init__(actor=actor, job=job)
+        use_copy = connection.vendor == "postgresql"
+        self.writer = (CopyPolicyWriter if use_copy else BulkPolicyWriter)(POLICY_FIELDS)
+
+    def check(self, rows):
+        branches = self.branches_in_scope()
+        scope_ids = {b.pk for b in branches.values()}
+        owners = dict(
+            Policy.objects.filter(policy_no__in=[r.values["policy_no"] for r in rows]).values_list(
+                "policy_no", "branch_id"
+            )
+        )
+        for row in rows:
+            values = row.values
+            owner = owners.get(values["policy_no"])
+            if owner is not None and owner not in scope_ids:
+                row.error(self.column_title("policy_no"), _("This policy no. is already used."))
+            self.resolve_branch(row)
+            if values["start_date"] > values["end_date"]:
+                row.error(
+                    self.column_title("end_date"), _("The end date is before the start date.")
+                )
+            elif values["issue_date"] > values["end_date"]:
+                row.error(
+                    self.column_title("issue_date"), _("The issue date is after the end date.")
+                )
+            values["source"] = PolicySource.IMPORT
+
+    def write(self, rows, counts):
+        self.writer.add(rows, counts)
+
+    def finish(self, counts):
+        self.writer.finish(counts)

@@ -1,0 +1,7 @@
+from gifts.imports.command import ImportCommand
+from gifts.models import ImportKind
+
+
+class Command(ImportCommand):
+    help = "Import a policies sheet (.xlsx or .csv), all or nothing."
+    kind = ImportKind.POLICIES
