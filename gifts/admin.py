@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from giftplatform.access import sees_everything
 from giftplatform.admin_scoping import (
     EstimatedCountPaginator,
     ScopedAdminMixin,
@@ -133,6 +134,13 @@ class GiftAdmin(ScopedAdminMixin, admin.ModelAdmin):
             fieldsets[2][1]["fields"] = [*fieldsets[2][1]["fields"], "stock_actions"]
         return fieldsets
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None and "branch" in form.base_fields and not sees_everything(request.user):
+            # A new gift for every branch is a platform decision, not a branch's.
+            form.base_fields["branch"].required = True
+        return form
+
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None and obj.kind == GiftKind.PHYSICAL else []
 
@@ -188,10 +196,13 @@ class GiftAdmin(ScopedAdminMixin, admin.ModelAdmin):
             try:
                 with transaction.atomic():
                     for gift in gifts:
-                        apply(request.user, gift, form.cleaned_data)
+                        movement = apply(request.user, gift, form.cleaned_data)
+                        self.log_change(request, gift, f"{title} {movement.quantity:+d}")
             except ValidationError as exc:
                 for message in exc.messages:
                     self.message_user(request, message, messages.ERROR)
+                for gift in gifts:  # the page shows stock as it is, not as it was tried
+                    gift.refresh_from_db(fields=["stock"])
             else:
                 count = len(gifts)
                 self.message_user(

@@ -5,7 +5,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from gifts.models import StockMovement
+from gifts.models import Gift, StockMovement
 from gifts.services import gift_receive_stock
 from tests.admin import service_gift
 from tests.factories import GiftFactory, PolicyFactory
@@ -136,11 +136,11 @@ def test_a_gift_cannot_be_placed_in_another_branch(client, manager_futian, nansh
         "is_active": "on",
     }
 
-    response = client.post(reverse("admin:gifts_gift_add"), data)
-
-    assert response.status_code == 200
-    assert "branch" in response.context["adminform"].form.errors
-    assert not nanshan.gifts.exists()
+    for branch in (nanshan.pk, ""):  # another branch, or every branch
+        response = client.post(reverse("admin:gifts_gift_add"), {**data, "branch": branch})
+        assert response.status_code == 200
+        assert "branch" in response.context["adminform"].form.errors
+    assert not Gift.objects.filter(code="G-NS-1").exists()
 
 
 def test_manager_lists_only_own_subtree_users_and_cannot_grant_superuser(

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import messages
+from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
@@ -58,6 +59,7 @@ def test_receive_action_shows_a_form_then_books_each_gift(client, staff, futian)
         assert movement.stock_after == 5
         assert movement.unit_cost == gift.unit_cost
         assert movement.actor == staff
+        assert LogEntry.objects.get(object_id=str(gift.pk)).user == staff
 
 
 def test_receive_takes_the_unit_cost_of_the_receipt(client, staff, futian):
@@ -101,6 +103,7 @@ def test_adjust_below_zero_is_refused_for_all_selected(client, staff, superuser,
     assert _errors(response)
     assert (_stock(plenty), _stock(scarce)) == (10, 3)
     assert StockMovement.objects.count() == 2  # the two receipts, nothing else
+    assert [gift.stock for gift in response.context["gifts"]] == [10, 3]
 
 
 def test_adjust_writes_a_signed_movement_with_its_reason(client, staff, superuser, futian):
