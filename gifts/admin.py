@@ -251,6 +251,7 @@ class StockMovementAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     search_fields = ["gift__code", "reference"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
 
 
@@ -266,6 +267,7 @@ class VoucherCodeAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["status", "issued_at", "redeemed_at", "redeemed_by", "import_job"]
     readonly_fields += ["created_at"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
 
     def has_delete_permission(self, request, obj=None):

@@ -52,6 +52,8 @@ class GiftAdminForm(forms.ModelForm):
 
 
 class ReceiveStockForm(forms.Form):
+    required_css_class = "required"
+
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
     reference = forms.CharField(
         label=_("Purchase order or invoice no."),
@@ -70,6 +72,8 @@ class ReceiveStockForm(forms.Form):
 
 
 class AdjustStockForm(forms.Form):
+    required_css_class = "required"
+
     quantity = forms.IntegerField(
         label=_("Quantity"), help_text=_("Positive adds to stock, negative takes from it.")
     )

@@ -46,6 +46,8 @@ class PolicyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     # Only indexed orderings: a sort on another column would scan the whole table.
     sortable_by = ["policy_no", "issue_date"]
     show_full_result_count = False
+    # Facet counts would COUNT the whole table once per filter choice.
+    show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
     autocomplete_fields = ["branch"]
     readonly_fields = ["source", "synced_at", "created_at", "updated_at"]

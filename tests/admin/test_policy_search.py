@@ -124,3 +124,11 @@ def test_paginator_takes_the_planner_estimate_for_a_big_unfiltered_table(target,
     with CaptureQueriesContext(connection) as queries:
         assert EstimatedCountPaginator(Policy.objects.all(), 100).count == 4
     assert any("COUNT(" in q["sql"].upper() for q in queries)  # small: a real count
+
+
+def test_policy_list_never_counts_facets(client, superuser, target):
+    client.force_login(superuser)
+
+    response = client.get(reverse("admin:policies_policy_changelist"), {"_facets": "1"})
+
+    assert response.context["cl"].add_facets is False
