@@ -4,12 +4,13 @@ Each ``normalize_*`` returns the canonical form or raises ``ValidationError`` wi
 reason in the user's language; each ``validate_*`` is the Django field validator.
 """
 
+import datetime
 import re
 from functools import lru_cache
+from operator import mul
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum import numdb
 from stdnum.cn import ric, uscc
@@ -24,8 +25,14 @@ def fold_width(value: str) -> str:
     return value.translate(_FULLWIDTH)
 
 
+_SEPARATORS = re.compile(r"[\s\-]")
+
+
 def _compact(value: object) -> str:
-    return re.sub(r"[\s\-]", "", fold_width(str(value))).upper()
+    text = value if isinstance(value, str) else str(value)
+    if text.isascii() and text.isalnum():  # the usual case, on the import hot path
+        return text.upper()
+    return _SEPARATORS.sub("", fold_width(text)).upper()
 
 
 # --- VIN (ISO 3779 / GB 16735) ---------------------------------------------------------
@@ -48,9 +55,7 @@ _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 def _vin_check_digit(vin: str) -> str:
     # Computed here rather than by vininfo: vininfo skips the check for makers it
     # believes use none (WMI 6FP), so a VIN's validity would depend on its maker.
-    remainder = (
-        sum(_VIN_VALUES[char] * weight for char, weight in zip(vin, _VIN_WEIGHTS, strict=True)) % 11
-    )
+    remainder = sum(map(mul, map(_VIN_VALUES.__getitem__, vin), _VIN_WEIGHTS)) % 11
     return "X" if remainder == 10 else str(remainder)
 
 
@@ -82,6 +87,7 @@ def vin_with_check_digit(vin: str) -> str:
 # --- Resident ID number (GB 11643) -----------------------------------------------------
 
 
+_YEAR_AT_START = datetime.date.today().year - 1  # only recent birth dates need today's date
 _RESIDENT_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
@@ -104,10 +110,11 @@ def normalize_resident_id(value: object) -> str:
     if number[-1] != ric.calc_check_digit(number):
         raise ValidationError(_("ID number check digit is wrong."))
     try:
-        birth_date = ric.get_birth_date(number)
-    except InvalidComponent as exc:
+        # The birth date is digits 7-14 (what ric.get_birth_date reads, without re-cleaning).
+        birth_date = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError as exc:
         raise ValidationError(_("ID number has an invalid birth date.")) from exc
-    if birth_date > timezone.localdate():
+    if birth_date.year >= _YEAR_AT_START and birth_date > datetime.date.today():
         raise ValidationError(_("ID number has a birth date in the future."))
     if not _region_known(number[:6]):
         raise ValidationError(_("ID number has an unknown region code."))
@@ -144,15 +151,19 @@ def validate_uscc(value: str) -> None:
 
 def normalize_mobile(value: object) -> str:
     raw = _compact(value).removeprefix("+86").removeprefix("0086")
-    if not re.fullmatch(r"1[0-9]{10}", raw):
+    if not _MOBILE_RE.match(raw):
         raise ValidationError(_("Mobile number must be 11 digits starting with 1."))
-    parsed = phonenumbers.parse(raw, "CN")
-    if not phonenumbers.is_valid_number(parsed) or phonenumbers.number_type(parsed) not in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
+    if not _CN_MOBILE.fullmatch(raw):
         raise ValidationError(_("Not a valid mainland mobile number."))
     return raw
+
+
+_MOBILE_RE = re.compile(r"^1[0-9]{10}$")
+# phonenumbers' own pattern of mainland mobile numbers (its metadata for CN), compiled
+# once: the same verdict as parse + is_valid_number + number_type, at a fraction of the cost.
+_CN_MOBILE = re.compile(
+    phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern
+)
 
 
 def validate_mobile(value: str) -> None:

@@ -24,7 +24,8 @@ from giftplatform.sheets.files import InspectedFile, SheetFileError
 from giftplatform.validators import fold_width
 
 HEADER_SEARCH_ROWS = 30
-TOTAL_WORDS = ("合计", "总计", "小计", "total", "subtotal", "grand total")
+TOTAL_WORDS = ("合计", "总计", "小计", "total", "subtotal", "grandtotal")
+_TOTAL_INITIALS = frozenset("合总小TtSsGg")
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
@@ -195,5 +196,17 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list]]:
 
 def is_total_row(cells: list) -> bool:
     """A 合计/总计 row at the bottom of a sheet: the first filled cells name it."""
-    filled = [c for c in cells if c not in (None, "") and str(c).strip()][:2]
-    return any(isinstance(c, str) and normalize_header(c).startswith(TOTAL_WORDS) for c in filled)
+    filled = 0
+    for cell in cells:
+        if cell is None or cell == "" or (isinstance(cell, str) and not cell.strip()):
+            continue
+        if (
+            isinstance(cell, str)
+            and cell.lstrip()[:1] in _TOTAL_INITIALS
+            and normalize_header(cell).startswith(TOTAL_WORDS)
+        ):
+            return True
+        filled += 1
+        if filled == 2:
+            return False
+    return False

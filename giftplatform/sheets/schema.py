@@ -119,34 +119,62 @@ def locate_header(
 
 
 class RowParser:
-    """Turns raw cells into typed values, collecting one error per bad cell."""
+    """Turns raw cells into typed values, collecting one error per bad cell.
+
+    Sheets repeat themselves (products, dates, branches, yes/no), so each column
+    remembers what its recent text cells parsed to; the memo is bounded.
+    """
+
+    MEMO_LIMIT = 50_000
+    _FAILED = object()
 
     def __init__(self, columns: tuple[Column, ...], header: HeaderMap):
         self.header = header
         self.plan = [
-            (c.key, header.positions.get(c.key), c.parse, c.required, header.title(c), c.default)
+            (
+                c.key,
+                header.positions.get(c.key),
+                c.parse,
+                c.required,
+                header.title(c),
+                c.default,
+                {},
+            )
             for c in columns
         ]
 
     def parse(self, number: int, cells: list) -> ParsedRow | None:
         """A parsed row, or None for a blank row or a totals row."""
-        if all(is_blank(cell) for cell in cells):
+        if not any(cells) and all(is_blank(cell) for cell in cells):
             return None
         if is_total_row(cells):
             return None
         row = ParsedRow(number, {})
         values = row.values
         size = len(cells)
-        for key, index, parse, required, title, default in self.plan:
+        failed = self._FAILED
+        for key, index, parse, required, title, default, memo in self.plan:
             raw = cells[index] if index is not None and index < size else None
-            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+            is_text = raw.__class__ is str
+            if is_text:
+                value = memo.get(raw, failed)
+                if value is not failed:  # blank text is never remembered
+                    values[key] = value
+                    continue
+            if raw is None or raw == "" or (is_text and not raw.strip()):
                 if required:
                     row.error(title, _("This column is required."))
                 values[key] = default
                 continue
             try:
-                values[key] = parse(raw)
+                value = parse(raw)
             except ValidationError as exc:
                 row.error(title, " ".join(exc.messages))
                 values[key] = None
+                continue
+            values[key] = value
+            if is_text:
+                if len(memo) >= self.MEMO_LIMIT:
+                    memo.clear()
+                memo[raw] = value
         return row

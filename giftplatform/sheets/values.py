@@ -36,9 +36,10 @@ def is_blank(value: object) -> bool:
 
 def to_text(value: object) -> str:
     """Text as typed: numbers Excel stored for codes lose their '.0', widths are folded."""
-    if isinstance(value, str):
-        text = value
-    elif isinstance(value, bool):
+    if type(value) is str:
+        text = value.strip()
+        return text if text.isascii() else fold_width(text).strip()
+    if isinstance(value, bool):
         text = "TRUE" if value else "FALSE"
     elif isinstance(value, float):
         text = str(int(value)) if value.is_integer() else repr(value)

@@ -26,12 +26,17 @@ def write_workbook(
     sheet_name: str = "Sheet1",
     notes: list[str] | None = None,
     highlight_column: int | None = None,
+    constant_memory: bool = True,
 ) -> None:
-    """Stream rows to an .xlsx (constant memory); every string is written as a string."""
+    """Stream rows to an .xlsx; every string is written as a string.
+
+    ``constant_memory`` streams rows with inline strings; without it xlsxwriter keeps
+    the sheet in memory and writes a shared-strings table, as Excel itself does.
+    """
     workbook = xlsxwriter.Workbook(
         target,
         {
-            "constant_memory": True,
+            "constant_memory": constant_memory,
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
