@@ -1,9 +1,10 @@
 """The one place that decides what a user may see or do.
 
 Staff see rows of their branch subtree (one indexed prefix condition on the branch
-path); superusers and platform admins see everything. Rows outside scope are
-treated as missing (404), never as forbidden, so ids cannot be probed. The roles
-and guardian object permissions of the access issue plug in here.
+path); superusers see everything. Rows outside scope are treated as missing (404),
+never as forbidden, so ids cannot be probed. Rows with no branch (gifts for every
+branch) are visible to all staff but changed only by staff of a top-level branch.
+The roles and guardian object permissions of the access issue plug in here.
 """
 
 from django.db.models import Q, QuerySet
@@ -14,11 +15,16 @@ from giftplatform.models import Branch
 # Where each model keeps its branch, as a lookup path to Branch.
 BRANCH_PATHS = {
     "giftplatform.branch": "",
+    "giftplatform.user": "branch",
     "gifts.gift": "branch",
+    "gifts.stockmovement": "gift__branch",
+    "gifts.vouchercode": "gift__branch",
     "policies.policy": "branch",
 }
 # Models whose rows with no branch are shared with every staff member.
-SHARED_WHEN_NO_BRANCH = {"gifts.gift"}
+SHARED_WHEN_NO_BRANCH = {"gifts.gift", "gifts.stockmovement", "gifts.vouchercode"}
+# Models whose rows belong to the user who made them.
+OWNED_BY = {"gifts.importjob": "actor"}
 
 
 def recorded(actor):
@@ -40,6 +46,8 @@ def restrict(queryset: QuerySet, user, action: str = "view") -> QuerySet:
     if sees_everything(user):
         return queryset
     label = queryset.model._meta.label_lower
+    if label in OWNED_BY:
+        return queryset.filter(**{OWNED_BY[label]: user}) if user.pk else queryset.none()
     if label not in BRANCH_PATHS:
         # Reference data (providers, categories, ...) is visible to every active staff member.
         return queryset if (user.is_active and user.is_staff) else queryset.none()
@@ -49,7 +57,7 @@ def restrict(queryset: QuerySet, user, action: str = "view") -> QuerySet:
     field = BRANCH_PATHS[label]
     path_lookup = f"{field}__path__startswith" if field else "path__startswith"
     condition = Q(**{path_lookup: root.path})
-    if label in SHARED_WHEN_NO_BRANCH:
+    if label in SHARED_WHEN_NO_BRANCH and (action == "view" or root.parent_id is None):
         condition |= Q(**{f"{field}__isnull": True})
     return queryset.filter(condition)
 

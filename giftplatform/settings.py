@@ -143,6 +143,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -166,14 +167,14 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # Spreadsheet imports: hostile files are refused before they cost memory.
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
-IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=4 * 1024 * 1024 * 1024)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
+    "IMPORT_MAX_UNCOMPRESSED_BYTES", default=4 * 1024 * 1024 * 1024
+)
 IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=200)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_100_000)
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=5000)
 # Above this much sheet XML, rows are streamed by openpyxl instead of loaded by calamine.
-IMPORT_CALAMINE_MAX_XML_BYTES = env.int(
-    "IMPORT_CALAMINE_MAX_XML_BYTES", default=200 * 1024 * 1024
-)
+IMPORT_CALAMINE_MAX_XML_BYTES = env.int("IMPORT_CALAMINE_MAX_XML_BYTES", default=200 * 1024 * 1024)
 
 # Tasks run inline unless a broker is configured (later issues move imports to Celery).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

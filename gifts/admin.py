@@ -17,8 +17,17 @@ from giftplatform.admin_scoping import (
     ScopedAdminMixin,
     ScopedRelatedFieldListFilter,
 )
+from gifts.admin_imports import ImportAdminMixin
 from gifts.forms import AdjustStockForm, GiftAdminForm, ReceiveStockForm
-from gifts.models import Gift, GiftCategory, GiftKind, ImportJob, StockMovement, VoucherCode
+from gifts.models import (
+    Gift,
+    GiftCategory,
+    GiftKind,
+    ImportJob,
+    ImportKind,
+    StockMovement,
+    VoucherCode,
+)
 from gifts.models import VoucherStatus as VS
 from gifts.selectors import stock_movements
 from gifts.services import gift_adjust_stock, gift_receive_stock
@@ -88,7 +97,8 @@ class LatestMovementsInline(admin.TabularInline):
 
 
 @admin.register(Gift)
-class GiftAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class GiftAdmin(ImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    import_kind = ImportKind.GIFTS
     form = GiftAdminForm
     list_display = ["code", "name", "kind", "category", "provider", "face_value", "unit_cost"]
     list_display += ["stock", "low_stock", "branch", "is_active"]
@@ -242,7 +252,8 @@ class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdmin):
+class StockMovementAdmin(ImportAdminMixin, ReadOnlyAdmin):
+    import_kind = ImportKind.STOCK
     scope_through = "gift"
     list_display = ["gift", "quantity", "reason", "reference", "unit_cost", "stock_after"]
     list_display += ["actor", "created_at"]
@@ -256,7 +267,8 @@ class StockMovementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(VoucherCode)
-class VoucherCodeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class VoucherCodeAdmin(ImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    import_kind = ImportKind.VOUCHERS
     scope_through = "gift"
     list_display = ["code", "gift", "status", "expires_on", "issued_at", "redeemed_at"]
     list_select_related = ["gift"]
@@ -282,3 +294,6 @@ class ImportJobAdmin(ReadOnlyAdmin):
     list_display += ["unchanged_count", "rejected_count", "created_at"]
     list_select_related = ["actor"]
     list_filter = ["kind", "status"]
+
+
+from gifts import admin_providers  # noqa: E402, F401 - adds imports to the provider admins

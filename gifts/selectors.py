@@ -18,3 +18,10 @@ def stock_movements(*, user, gift: Gift | None = None) -> QuerySet[StockMovement
     if sees_everything(user):
         return queryset
     return queryset.filter(gift__in=visible_gifts(user=user).values("pk"))
+
+
+def import_jobs_for(user) -> QuerySet:
+    """The import jobs a user may look at: their own (all of them for superusers)."""
+    from gifts.models import ImportJob
+
+    return restrict(ImportJob.objects.select_related("actor"), user, "view")

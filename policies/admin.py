@@ -7,6 +7,8 @@ from giftplatform.admin_scoping import (
     ScopedAdminMixin,
     ScopedRelatedFieldListFilter,
 )
+from gifts.admin_imports import ImportAdminMixin
+from gifts.models import ImportKind
 from policies.models import Policy
 from policies.selectors import policy_lookup_condition
 
@@ -29,7 +31,8 @@ def mask_phone(value: str) -> str:
 
 
 @admin.register(Policy)
-class PolicyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PolicyAdmin(ImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    import_kind = ImportKind.POLICIES
     list_display = ["policy_no", "product", "insured_name", "masked_id_number", "masked_phone"]
     list_display += ["plate", "vin", "premium", "branch", "issue_date", "status"]
     list_select_related = ["branch"]
