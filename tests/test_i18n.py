@@ -55,3 +55,8 @@ def test_time_zone_and_default_language():
     assert settings.USE_TZ
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert [code for code, _name in settings.LANGUAGES] == ["zh-hans", "en"]
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client):
+    response = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "用户名" in response.content.decode()
