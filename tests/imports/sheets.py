@@ -1,0 +1,162 @@
+"""Small builders of real sheet files for the import tests: .xlsx, .csv and hostile ones."""
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+
+GIFT_HEADERS = (
+    "礼品编码",
+    "礼品名称",
+    "类型",
+    "增值服务项目",
+    "类别编码",
+    "供应商编码",
+    "面值",
+    "单位成本",
+    "低库存预警",
+    "有效期起",
+    "有效期止",
+    "所属机构",
+    "启用",
+)
+GIFT_HEADERS_EN = (
+    "gift code",
+    "gift name",
+    "kind",
+    "contract service",
+    "category",
+    "provider code",
+    "face value",
+    "unit cost",
+    "low stock threshold",
+    "valid from",
+    "valid to",
+    "branch",
+    "active",
+)
+STOCK_HEADERS = ("礼品编码", "数量", "单据号", "单位成本", "备注")
+VOUCHER_HEADERS = ("礼品编码", "券码", "有效期至")
+PROVIDER_HEADERS = (
+    "供应商编码",
+    "名称",
+    "类型",
+    "统一社会信用代码",
+    "联系人",
+    "合同开始",
+    "合同结束",
+)
+
+
+def gift_row(code="G1001", **overrides) -> dict:
+    """One gift-sheet row keyed by the Chinese headers; valid for the ``catalog`` fixture."""
+    row = {
+        "礼品编码": code,
+        "礼品名称": f"车载吸尘器{code}",
+        "类型": "实物",
+        "增值服务项目": "",
+        "类别编码": "C01",
+        "供应商编码": "S001",
+        "面值": "199.00",
+        "单位成本": "128.00",
+        "低库存预警": "20",
+        "有效期起": "2026-01-01",
+        "有效期止": "2027-12-31",
+        "所属机构": "",
+        "启用": "是",
+    }
+    row.update(overrides)
+    return row
+
+
+def gift_rows(count: int, start: int = 1, **overrides) -> list[dict]:
+    return [gift_row(f"G{start + i:04d}", **overrides) for i in range(count)]
+
+
+def table(headers: Sequence[str], rows: Iterable[dict]) -> list[list]:
+    """Header row then one list per dict, in header order (missing keys are empty)."""
+    return [list(headers), *([row.get(h, "") for h in headers] for row in rows)]
+
+
+def _cell(value):
+    # openpyxl stores Decimal as a number; keep floats plain for calamine to read back.
+    return float(value) if isinstance(value, Decimal) else value
+
+
+@dataclass
+class SheetSpec:
+    name: str
+    rows: list[list]
+    state: str = "visible"  # visible | hidden | veryHidden
+    data: dict = field(default_factory=dict)
+
+
+def write_xlsx(path: Path, rows: list[list] | None = None, *, sheets=None, active=0) -> Path:
+    """An .xlsx with one sheet of ``rows``, or several ``SheetSpec``; ``active`` is the tab."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    specs = sheets if sheets is not None else [SheetSpec("Sheet1", rows or [])]
+    for spec in specs:
+        worksheet = workbook.create_sheet(spec.name)
+        for values in spec.rows:
+            worksheet.append([_cell(v) for v in values])
+        worksheet.sheet_state = spec.state
+    workbook.active = active
+    workbook.save(path)
+    return Path(path)
+
+
+def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(
+        ["" if v is None else v for v in row] for row in rows
+    )
+    Path(path).write_bytes(buffer.getvalue().encode(encoding))
+    return Path(path)
+
+
+def replace_member(path: Path, member: str, content: bytes) -> Path:
+    """Rewrite one member of an existing zip (e.g. a sheet's XML) in place."""
+    with zipfile.ZipFile(path) as source:
+        items = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in items:
+            target.writestr(info.filename, content if info.filename == member else data)
+    return Path(path)
+
+
+def billion_laughs(root: str, body: str) -> bytes:
+    """An XML document whose DTD expands ``&lol9;`` to 10^9 'lol's, with ``body`` as content."""
+    entities = ['<!ENTITY lol "lol">']
+    for level in range(1, 10):
+        refs = f"&lol{level - 1};" if level > 1 else "&lol;"
+        entities.append(f'<!ENTITY lol{level} "{refs * 10}">')
+    dtd = f"<!DOCTYPE {root} [\n  " + "\n  ".join(entities) + "\n]>"
+    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{dtd}\n{body}'.encode()
+
+
+def write_zip_bomb(path: Path, member_bytes: int = 50 * 1024 * 1024) -> Path:
+    """A zip that looks like a workbook whose sheet XML inflates to ``member_bytes`` of padding."""
+    content_types = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+    )
+    workbook = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        b'<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    chunk = b" " * (1024 * 1024)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("xl/workbook.xml", workbook)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            for _ in range(member_bytes // len(chunk)):
+                member.write(chunk)
+    return Path(path)
