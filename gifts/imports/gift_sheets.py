@@ -31,20 +31,19 @@ from gifts.models import (
 from gifts.services import gift_receive_stock
 from suppliers.models import Provider, ProviderKind, ProviderStatus
 
-GIFT_KIND = choice_parser(
-    {
-        "实物": GiftKind.PHYSICAL,
-        "实物礼品": GiftKind.PHYSICAL,
-        "physical": GiftKind.PHYSICAL,
-        "服务": GiftKind.SERVICE,
-        "服务券": GiftKind.SERVICE,
-        "service": GiftKind.SERVICE,
-        "增值服务": GiftKind.CONTRACT_SERVICE,
-        "条款增值服务": GiftKind.CONTRACT_SERVICE,
-        "contract_service": GiftKind.CONTRACT_SERVICE,
-        "contract service": GiftKind.CONTRACT_SERVICE,
-    }
-)
+GIFT_KIND_WORDS = {
+    "实物": GiftKind.PHYSICAL,
+    "实物礼品": GiftKind.PHYSICAL,
+    "physical": GiftKind.PHYSICAL,
+    "服务": GiftKind.SERVICE,
+    "服务券": GiftKind.SERVICE,
+    "service": GiftKind.SERVICE,
+    "增值服务": GiftKind.CONTRACT_SERVICE,
+    "条款增值服务": GiftKind.CONTRACT_SERVICE,
+    "contract_service": GiftKind.CONTRACT_SERVICE,
+    "contract service": GiftKind.CONTRACT_SERVICE,
+}
+GIFT_KIND = choice_parser(GIFT_KIND_WORDS)
 CONTRACT_SERVICE_WORDS = {
     "道路救援": ContractService.ROAD_RESCUE,
     "救援": ContractService.ROAD_RESCUE,
