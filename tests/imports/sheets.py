@@ -160,3 +160,93 @@ def write_zip_bomb(path: Path, member_bytes: int = 50 * 1024 * 1024) -> Path:
             for _ in range(member_bytes // len(chunk)):
                 member.write(chunk)
     return Path(path)
+
+
+POLICY_HEADERS = (
+    "保单号",
+    "险种",
+    "被保险人",
+    "证件号码",
+    "手机号",
+    "车牌号",
+    "车架号",
+    "车辆类型",
+    "使用性质",
+    "座位数",
+    "初次登记日期",
+    "新车",
+    "保费",
+    "渠道",
+    "代理人代码",
+    "机构代码",
+    "签单日期",
+    "起保日期",
+    "终保日期",
+    "保单状态",
+    "续保",
+    "增值服务",
+)
+VALID_VIN = "LFV2A21K797044155"
+VALID_ID = "11010519491231002X"
+
+
+def policy_no(n: int, branch: str = "440304") -> str:
+    return f"PDAA2026{branch}{n:08d}"
+
+
+def policy_row(n=1, **overrides) -> dict:
+    """One policy-sheet row keyed by the Chinese headers; valid for the Futian branch."""
+    row = {
+        "保单号": policy_no(n),
+        "险种": "商业险",
+        "被保险人": "张三",
+        "证件号码": VALID_ID,
+        "手机号": "13800138000",
+        "车牌号": "粤B12345",
+        "车架号": VALID_VIN,
+        "车辆类型": "小型轿车",
+        "使用性质": "家庭自用",
+        "座位数": "5",
+        "初次登记日期": "2020-05-01",
+        "新车": "否",
+        "保费": "¥3,280.00",
+        "渠道": "个人代理",
+        "代理人代码": "A0001",
+        "机构代码": "440304",
+        "签单日期": "2026-11-03",
+        "起保日期": "2026-11-04",
+        "终保日期": "2027-11-03",
+        "保单状态": "有效",
+        "续保": "是",
+        "增值服务": "道路救援7次，代为送检1次",
+    }
+    row.update(overrides)
+    return row
+
+
+def policy_rows(count: int, start: int = 1, **overrides) -> list[dict]:
+    return [policy_row(start + i, **overrides) for i in range(count)]
+
+
+def stock_row(gift="G9001", quantity="100", reference="PO-2026-0001", **overrides) -> dict:
+    row = {"礼品编码": gift, "数量": quantity, "单据号": reference, "单位成本": "", "备注": ""}
+    row.update(overrides)
+    return row
+
+
+def voucher_row(code, gift="G9002", expires="2027-06-30") -> dict:
+    return {"礼品编码": gift, "券码": code, "有效期至": expires}
+
+
+def provider_row(code="S101", **overrides) -> dict:
+    row = {
+        "供应商编码": code,
+        "名称": f"供应商{code}",
+        "类型": "供货商",
+        "统一社会信用代码": "",
+        "联系人": "王经理",
+        "合同开始": "2026-01-01",
+        "合同结束": "2027-12-31",
+    }
+    row.update(overrides)
+    return row
