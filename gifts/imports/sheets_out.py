@@ -65,20 +65,30 @@ def sample_rows(job: ImportJob, limit: int = 10) -> tuple[list[str], list[list[s
         return [], []
     present = [c for c in columns if c.key in header.positions]
     parser = RowParser(tuple(present), header)
+    labels = _choice_labels(get_importer(job.kind).model)
     samples = []
     for number, cells in _chain(pending, sheet.rows):
         row = parser.parse(number, cells)
         if row is None:
             continue
-        samples.append([number, *(_display(row.values.get(c.key)) for c in present)])
+        samples.append(
+            [number, *(_display(row.values.get(c.key), labels.get(c.key)) for c in present)]
+        )
         if len(samples) >= limit:
             break
     return [_("Row"), *(header.title(c) for c in present)], samples
 
 
-def _display(value) -> str:
+def _choice_labels(model) -> dict[str, dict]:
+    """Field name -> {stored value: label}, so a preview shows 实物 rather than physical."""
+    return {f.name: dict(f.flatchoices) for f in model._meta.fields if f.choices}
+
+
+def _display(value, labels: dict | None = None) -> str:
     if value is None:
         return ""
+    if labels and value in labels:
+        return str(labels[value])
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, dict):

@@ -1,0 +1,53 @@
+"""Playwright driving Debian's chromium against pytest-django's live server."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+# The live server runs in a thread of this process; Playwright's sync API runs an event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (.ci/run installs it)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shoot(request):
+    """Save a screenshot named after the test and the step (CI keeps var/screenshots/)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, step: str) -> Path:
+        path = SCREENSHOTS / f"{request.node.name}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
