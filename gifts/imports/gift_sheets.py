@@ -133,10 +133,11 @@ class GiftImporter(SheetImporter):
             if values["code"] in taken and values["code"] not in visible:
                 row.error(self.column_title("code"), _("This code is already used."))
             self._check_kind(row)
-            category = categories.get(values["category"]) or categories.get(
-                values["category"].upper()
-            )
-            if category is None:
+            name = values["category"]
+            category = name and (categories.get(name) or categories.get(name.upper()))
+            if name is None:
+                pass  # blank: already reported as required
+            elif category is None:
                 row.error(self.column_title("category"), _("Unknown gift category."))
             elif category.is_cash_equivalent and not category.cash_equivalent_enabled:
                 row.error(
@@ -160,6 +161,8 @@ class GiftImporter(SheetImporter):
 
     def _check_kind(self, row):
         values = row.values
+        if values["kind"] is None:
+            return
         if values["kind"] == GiftKind.CONTRACT_SERVICE and not values["contract_service"]:
             row.error(
                 self.column_title("contract_service"),
@@ -176,10 +179,12 @@ class GiftImporter(SheetImporter):
 
     def _check_provider(self, row):
         values = row.values
+        if values["provider"] is None:
+            return
         provider = self._providers.get(values["provider"])
         if provider is None:
             row.error(self.column_title("provider"), _("Unknown provider code."))
-        elif provider.kind != PROVIDER_KIND_FOR[values["kind"]]:
+        elif values["kind"] and provider.kind != PROVIDER_KIND_FOR[values["kind"]]:
             row.error(
                 self.column_title("provider"),
                 _("Provider %(code)s is a %(kind)s and cannot provide this kind of gift.")
@@ -244,6 +249,8 @@ class StockReceiptImporter(SheetImporter):
             .values_list("gift_id", "reference", "total")
         }
         for row in rows:
+            if row.values["gift"] is None:
+                continue
             gift = gifts.get(row.values["gift"])
             if gift is None:
                 row.error(self.column_title("gift"), _("Unknown gift code."))
@@ -253,7 +260,8 @@ class StockReceiptImporter(SheetImporter):
             row.values["gift"] = gift
             already = booked.get((gift.pk, row.values["reference"]))
             row.values["booked"] = already is not None
-            if already is not None and already != row.values["quantity"]:
+            quantity = row.values["quantity"]
+            if already is not None and quantity is not None and already != quantity:
                 row.error(
                     self.column_title("quantity"),
                     _("Receipt %(ref)s was booked with %(n)d; correct it by a stock adjustment.")
@@ -306,6 +314,8 @@ class VoucherImporter(SheetImporter):
             v.code: v for v in VoucherCode.objects.filter(code__in=[r.values["code"] for r in rows])
         }
         for row in rows:
+            if row.values["gift"] is None:
+                continue
             gift = gifts.get(row.values["gift"])
             if gift is None:
                 row.error(self.column_title("gift"), _("Unknown gift code."))

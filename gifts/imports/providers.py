@@ -121,7 +121,12 @@ class ProviderImporter(SheetImporter):
                         _("Duplicate of row %(row)d in this sheet.") % {"row": first},
                     )
             existing = self.existing.get(values["code"])
-            if existing and existing.kind != values["kind"] and existing.gifts.exists():
+            if (
+                existing
+                and values["kind"]
+                and existing.kind != values["kind"]
+                and existing.gifts.exists()
+            ):
                 row.error(
                     self.column_title("kind"),
                     _("This provider already has gifts; its kind cannot change."),
