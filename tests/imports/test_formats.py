@@ -381,3 +381,46 @@ def test_row_cap_counts_data_rows_not_blank_or_total_rows(run, tmp_path, setting
 
     assert job.status == ImportStatus.COMMITTED, job.errors
     assert (job.total_rows, job.created_count) == (3, 3)
+
+
+def test_csv_with_a_title_line_and_no_padding_commas(run, tmp_path):
+    path = tmp_path / "gifts.csv"
+    lines = ["2026年11月礼品清单", "", ",".join(GIFT_HEADERS)]
+    lines += [",".join(row.values()) for row in gift_rows(3)]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="gbk")
+
+    job = run("gifts", path)
+
+    assert job.status == ImportStatus.COMMITTED, job.errors
+    assert job.created_count == 3
+
+
+def test_csv_with_semicolons_and_tabs_inside_cells(run, tmp_path):
+    rows = gift_rows(5, 礼品名称="套装;含2件\t赠品")
+    path = write_csv(tmp_path / "gifts.csv", table(GIFT_HEADERS, rows))
+
+    job = run("gifts", path)
+
+    assert job.status == ImportStatus.COMMITTED, job.errors
+    assert Gift.objects.get(code="G0005").name == "套装;含2件\t赠品"
+
+
+def test_tab_separated_csv_is_read(run, tmp_path):
+    rows = table(GIFT_HEADERS, gift_rows(2))
+    path = tmp_path / "gifts.csv"
+    path.write_text("\r\n".join("\t".join(map(str, r)) for r in rows) + "\r\n", encoding="utf-8")
+
+    job = run("gifts", path)
+
+    assert job.status == ImportStatus.COMMITTED, job.errors
+    assert job.created_count == 2
+
+
+def test_utf16_text_from_excel_unicode_export_is_refused(run, tmp_path):
+    rows = table(GIFT_HEADERS, gift_rows(1))
+    path = tmp_path / "gifts.csv"
+    path.write_bytes("\r\n".join("\t".join(r) for r in rows).encode("utf-16"))
+
+    job = run("gifts", path)
+
+    assert_refused(job, "not a text CSV")
