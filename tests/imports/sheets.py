@@ -250,3 +250,32 @@ def provider_row(code="S101", **overrides) -> dict:
     }
     row.update(overrides)
     return row
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell with the value Excel cached for it (what readers see)."""
+
+    text: str
+    value: float
+
+
+def write_xlsx_as_excel(path: Path, rows: list[list]) -> Path:
+    """An .xlsx written the way Excel writes it: text cells as text (a leading '=' too),
+    numbers at full precision, formulas with their cached full-precision values."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
+    sheet = workbook.add_worksheet()
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            if isinstance(value, Formula):
+                sheet.write_formula(r, c, value.text, None, value.value)
+            elif isinstance(value, bool):
+                sheet.write_boolean(r, c, value)
+            elif isinstance(value, int | float | Decimal):
+                sheet.write_number(r, c, float(value))
+            elif value is not None and value != "":
+                sheet.write_string(r, c, str(value))
+    workbook.close()
+    return Path(path)

