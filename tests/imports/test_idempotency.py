@@ -295,3 +295,43 @@ def test_dry_run_stock_keeps_stock_and_ledger(run, tmp_path):
     assert Gift.objects.get(code="G9001").stock == 0
     assert not StockMovement.objects.exists()
     assert not Provider.objects.filter(code="S101").exists()
+
+
+UPDATED_AT_BUG = pytest.mark.xfail(
+    strict=True,
+    reason="BUG: GiftImporter.write and ProviderImporter.write pass 'updated_at' to "
+    "bulk_update without setting it (bulk_update never applies auto_now), so a gift or "
+    "provider changed by an import keeps its old updated_at; BulkPolicyWriter sets it",
+)
+LONG_AGO = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(
+    ("kind", "model", "headers", "rows", "column"),
+    [
+        pytest.param(
+            "gifts", Gift, GIFT_HEADERS, gift_rows(1), "礼品名称", marks=UPDATED_AT_BUG, id="gift"
+        ),
+        pytest.param(
+            "providers",
+            Provider,
+            PROVIDER_HEADERS,
+            [provider_row("S101")],
+            "名称",
+            marks=UPDATED_AT_BUG,
+            id="provider",
+        ),
+        pytest.param("policies", Policy, POLICY_HEADERS, [policy_row(1)], "被保险人", id="policy"),
+    ],
+)
+def test_an_updated_row_gets_a_new_updated_at(run, tmp_path, kind, model, headers, rows, column):
+    run(kind, write_xlsx(tmp_path / "1.xlsx", table(headers, rows)))
+    instance = model.objects.latest("created_at")
+    model.objects.filter(pk=instance.pk).update(updated_at=LONG_AGO)
+    rows[0][column] = "新名字"
+
+    job = run(kind, write_xlsx(tmp_path / "2.xlsx", table(headers, rows)))
+
+    assert job.updated_count == 1
+    instance.refresh_from_db()
+    assert instance.updated_at > LONG_AGO
