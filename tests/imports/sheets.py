@@ -2,6 +2,7 @@
 
 import csv
 import io
+import struct
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -278,4 +279,20 @@ def write_xlsx_as_excel(path: Path, rows: list[list]) -> Path:
             elif value is not None and value != "":
                 sheet.write_string(r, c, str(value))
     workbook.close()
+    return Path(path)
+
+
+def declare_size(path: Path, member: str, declared: int) -> Path:
+    """Make the zip headers lie about ``member``'s uncompressed size (a bomb in disguise)."""
+    data = bytearray(Path(path).read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        offset = archive.getinfo(member).header_offset
+    struct.pack_into("<I", data, offset + 22, declared)  # local file header
+    name, start = member.encode(), 0
+    while (found := data.find(b"PK\x01\x02", start)) != -1:  # central directory entries
+        length = struct.unpack_from("<H", data, found + 28)[0]
+        if bytes(data[found + 46 : found + 46 + length]) == name:
+            struct.pack_into("<I", data, found + 24, declared)
+        start = found + 4
+    Path(path).write_bytes(bytes(data))
     return Path(path)
