@@ -5,13 +5,17 @@ import zipfile
 import pytest
 
 from gifts.models import Gift, ImportStatus
+from policies.models import Policy
 from tests.imports.conftest import errors_by_row, messages, table_counts
 from tests.imports.sheets import (
     GIFT_HEADERS,
     GIFT_HEADERS_EN,
+    POLICY_HEADERS,
     SheetSpec,
     gift_row,
     gift_rows,
+    policy_no,
+    policy_row,
     replace_member,
     table,
     write_csv,
@@ -343,3 +347,55 @@ def test_sheet_option_on_a_csv_is_ignored(run, tmp_path):
     path = write_csv(tmp_path / "gifts.csv", table(GIFT_HEADERS, gift_rows(1)))
 
     assert run("gifts", path, sheet="whatever").status == ImportStatus.COMMITTED
+
+
+POLICY_HEADERS_EN = (
+    "Policy No",
+    "Product",
+    "Insured",
+    "ID Number",
+    "Mobile",
+    "Plate",
+    "VIN",
+    "Vehicle Type",
+    "Usage",
+    "Seats",
+    "First Registration",
+    "New Car",
+    "Premium",
+    "Channel",
+    "Agent Code",
+    "Branch",
+    "Issue Date",
+    "Start Date",
+    "End Date",
+    "Status",
+    "Renewal",
+    "Contract Services",
+)
+
+
+def test_english_policy_headers(run, tmp_path):
+    rows = [list(POLICY_HEADERS_EN), list(policy_row(1).values())]
+
+    job = run("policies", write_xlsx(tmp_path / "p.xlsx", rows))
+
+    assert job.status == ImportStatus.COMMITTED, job.errors
+    policy = Policy.objects.get(policy_no=policy_no(1))
+    assert policy.contract_services == {"road_rescue": 7, "inspection_on_behalf": 1}
+    assert policy.branch.code == "440304"
+
+
+@pytest.mark.parametrize(
+    "written", ["保单号*", "保 单\n号", " 保单号 ", "＊保单号", "保单号：", "POLICY NO"]
+)
+def test_policy_no_header_as_people_type_it(run, tmp_path, written):
+    headers = [written, *POLICY_HEADERS[1:]]
+    rows = [headers, list(policy_row(1).values()), list(policy_row(1).values())]
+
+    job = run("policies", write_xlsx(tmp_path / "p.xlsx", rows))
+
+    # Found, and reported under the header exactly as the sheet has it.
+    assert job.errors == [
+        {"row": 3, "column": written.strip(), "message": "Duplicate of row 2 in this sheet."}
+    ]
