@@ -38,6 +38,7 @@ def _compact(value: object) -> str:
 # --- VIN (ISO 3779 / GB 16735) ---------------------------------------------------------
 
 _VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+_VIN_FORBIDDEN = re.compile(r"[IOQ]")
 # ISO 3779 transliteration (letters count 1-9 in runs; I, O, Q never occur) and weights.
 _VIN_VALUES = {
     **{str(digit): digit for digit in range(10)},
@@ -52,18 +53,29 @@ _VIN_VALUES = {
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
+# Byte -> transliterated value, so that one C-level translate maps a whole VIN.
+_VIN_TABLE = bytes(_VIN_VALUES.get(chr(code), 0) for code in range(256))
+
+
 def _vin_check_digit(vin: str) -> str:
+    """ISO 3779 check digit of 17 VIN characters (already matched by ``_VIN_RE``)."""
     # Computed here rather than by vininfo: vininfo skips the check for makers it
     # believes use none (WMI 6FP), so a VIN's validity would depend on its maker.
-    remainder = sum(map(mul, map(_VIN_VALUES.__getitem__, vin), _VIN_WEIGHTS)) % 11
+    values = vin.encode("ascii").translate(_VIN_TABLE)
+    remainder = sum(map(mul, values, _VIN_WEIGHTS)) % 11
     return "X" if remainder == 10 else str(remainder)
 
 
 def normalize_vin(value: object) -> str:
+    # Fast path: a VIN already in canonical form (the usual cell) needs no cleaning.
+    if value.__class__ is str and _VIN_RE.fullmatch(value):
+        if value[8] != _vin_check_digit(value):
+            raise ValidationError(_("VIN check digit (9th character) is wrong."))
+        return value
     vin = _compact(value)
     if len(vin) != 17:
         raise ValidationError(_("VIN must have 17 characters, not %(n)d."), params={"n": len(vin)})
-    if re.search(r"[IOQ]", vin):
+    if _VIN_FORBIDDEN.search(vin):
         raise ValidationError(_("VIN may not contain the letters I, O or Q."))
     if not _VIN_RE.match(vin):
         raise ValidationError(_("VIN may contain only letters and digits."))
@@ -99,21 +111,33 @@ def _region_known(code: str) -> bool:
     return any("county" in props for _part, props in numdb.get("cn/loc").info(code))
 
 
+@lru_cache(maxsize=65536)
+def _birth_date(digits: str) -> datetime.date | None:
+    """The date of YYYYMMDD, or None when there is no such day."""
+    try:
+        return datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
 def normalize_resident_id(value: object) -> str:
-    number = _compact(value)
-    if len(number) != 18:
-        raise ValidationError(
-            _("ID number must have 18 characters, not %(n)d."), params={"n": len(number)}
-        )
-    if not _RESIDENT_ID_RE.match(number):
-        raise ValidationError(_("ID number has characters that are not allowed."))
+    # Fast path: an ID already in canonical form skips the cleaning, not the checks.
+    if value.__class__ is str and _RESIDENT_ID_RE.fullmatch(value):
+        number = value
+    else:
+        number = _compact(value)
+        if len(number) != 18:
+            raise ValidationError(
+                _("ID number must have 18 characters, not %(n)d."), params={"n": len(number)}
+            )
+        if not _RESIDENT_ID_RE.match(number):
+            raise ValidationError(_("ID number has characters that are not allowed."))
     if number[-1] != ric.calc_check_digit(number):
         raise ValidationError(_("ID number check digit is wrong."))
-    try:
-        # The birth date is digits 7-14 (what ric.get_birth_date reads, without re-cleaning).
-        birth_date = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError as exc:
-        raise ValidationError(_("ID number has an invalid birth date.")) from exc
+    # The birth date is digits 7-14 (what ric.get_birth_date reads, without re-cleaning).
+    birth_date = _birth_date(number[6:14])
+    if birth_date is None:
+        raise ValidationError(_("ID number has an invalid birth date."))
     if birth_date.year >= _YEAR_AT_START and birth_date > datetime.date.today():
         raise ValidationError(_("ID number has a birth date in the future."))
     if not _region_known(number[:6]):
@@ -150,6 +174,9 @@ def validate_uscc(value: str) -> None:
 
 
 def normalize_mobile(value: object) -> str:
+    # Fast path: 11 plain digits that phonenumbers' pattern accepts are already canonical.
+    if value.__class__ is str and _MOBILE_RE.fullmatch(value) and _CN_MOBILE.fullmatch(value):
+        return value
     raw = _compact(value).removeprefix("+86").removeprefix("0086")
     if not _MOBILE_RE.match(raw):
         raise ValidationError(_("Mobile number must be 11 digits starting with 1."))
@@ -186,6 +213,11 @@ _NEW_ENERGY_PLATE = re.compile(
 
 
 def normalize_plate(value: object) -> str:
+    # Fast path: a plate already written in canonical form.
+    if value.__class__ is str and (
+        _ORDINARY_PLATE.fullmatch(value) or _NEW_ENERGY_PLATE.fullmatch(value)
+    ):
+        return value
     plate = _compact(value).replace("·", "").replace("•", "")
     if _ORDINARY_PLATE.match(plate) or _NEW_ENERGY_PLATE.match(plate):
         return plate

@@ -20,6 +20,9 @@ EXCEL_EPOCH = datetime.date(1899, 12, 30)
 # Serial numbers Excel uses for 1950-01-01 .. 2100-12-31; outside that a number is not a date.
 _SERIAL_RANGE = (18264, 73415)
 
+_SPACES = re.compile(r"\s+")
+_INT_NOISE = re.compile(r"[,，\s]")
+MAX_AMOUNT = Decimal("1000000000000")
 _MONEY_NOISE = re.compile(r"[¥￥,，\s]|元|人民币|RMB|CNY", re.IGNORECASE)
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
@@ -56,7 +59,9 @@ def to_text(value: object) -> str:
 
 def to_code(value: object) -> str:
     """An identifier: text without inner spaces, upper case."""
-    return re.sub(r"\s+", "", to_text(value)).upper()
+    if value.__class__ is str and value.isascii() and value.isalnum():  # the usual cell
+        return value.upper()
+    return _SPACES.sub("", to_text(value)).upper()
 
 
 def to_money(value: object) -> Decimal:
@@ -74,13 +79,17 @@ def to_money(value: object) -> Decimal:
             raise ValidationError(_("Not an amount: %(value)s"), params={"value": value}) from None
     if not amount.is_finite():
         raise ValidationError(_("Not an amount: %(value)s"), params={"value": value})
-    if amount != amount.quantize(CENT):
+    try:
+        cents = amount.quantize(CENT)
+    except InvalidOperation:  # more digits than a Decimal holds: far beyond any amount
+        raise ValidationError(_("Amount is too large.")) from None
+    if amount != cents:
         raise ValidationError(_("An amount has at most 2 decimal places."))
     if amount < 0:
         raise ValidationError(_("An amount cannot be negative."))
-    if amount >= Decimal("1000000000000"):
+    if amount >= MAX_AMOUNT:
         raise ValidationError(_("Amount is too large."))
-    return amount.quantize(CENT)
+    return cents
 
 
 def to_int(value: object) -> int:
@@ -92,7 +101,7 @@ def to_int(value: object) -> int:
         if value.is_integer():
             return int(value)
         raise ValidationError(_("Not a whole number: %(value)s"), params={"value": value})
-    text = re.sub(r"[,，\s]", "", to_text(value)).removesuffix("个").removesuffix("件")
+    text = _INT_NOISE.sub("", to_text(value)).removesuffix("个").removesuffix("件")
     text = text.removesuffix("次").removesuffix("张").removesuffix(".0")
     try:
         return int(text)

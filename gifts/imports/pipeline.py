@@ -113,17 +113,15 @@ def _process(importer, parser, pending, rows, errors, counts, dry_run) -> int:
 
     def parsed_rows():
         nonlocal total
-        for number, cells in _chain(pending, rows):
-            row = parser.parse(number, cells)
-            if row is None:
-                continue
-            total += 1
-            if total > row_cap:
-                raise SheetFileError(
-                    _("The sheet has more than %(cap)d rows; split it into smaller sheets.")
-                    % {"cap": row_cap}
-                )
-            yield row
+        for chunk in _batches(_chain(pending, rows), settings.IMPORT_BATCH_SIZE):
+            for row in parser.parse_batch(chunk):
+                total += 1
+                if total > row_cap:
+                    raise SheetFileError(
+                        _("The sheet has more than %(cap)d rows; split it into smaller sheets.")
+                        % {"cap": row_cap}
+                    )
+                yield row
 
     try:
         with transaction.atomic():
