@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from gifts.imports.pipeline import MAX_STORED_ERRORS
 from gifts.models import Gift, ImportJob, ImportStatus, StockMovement, VoucherCode
 from policies.models import Policy
 from suppliers.models import Provider
@@ -310,3 +311,17 @@ def test_stock_and_vouchers_through_the_commands(tmp_path):
     assert StockMovement.objects.count() == 1
     assert set(VoucherCode.objects.values_list("code", flat=True)) == {"A1", "A2"}
     assert Provider.objects.filter(code__in=["S001", "P001"]).count() == 2
+
+
+def test_more_bad_rows_than_stored_errors_are_summed_up(tmp_path):
+    rows = [["礼品编码", "礼品名称", "类型", "类别编码", "供应商编码", "面值", "单位成本"]]
+    rows += [
+        [f"G{n}", "x", "实物", "C01", "S001", "1", "免费"] for n in range(MAX_STORED_ERRORS + 5)
+    ]
+
+    code, out, err = command("import_gifts", write_csv(tmp_path / "g.csv", rows))
+
+    assert (code, out) == (1, [])
+    assert len(err) == MAX_STORED_ERRORS + 1
+    assert all(ERROR_LINE.match(line) for line in err[:-1])
+    assert err[-1] == "... and 5 more rows with errors"
