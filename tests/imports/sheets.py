@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import xlsxwriter
 
 GIFT_HEADERS = (
     "礼品编码",
@@ -264,8 +265,6 @@ class Formula:
 def write_xlsx_as_excel(path: Path, rows: list[list]) -> Path:
     """An .xlsx written the way Excel writes it: text cells as text (a leading '=' too),
     numbers at full precision, formulas with their cached full-precision values."""
-    import xlsxwriter
-
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
     sheet = workbook.add_worksheet()
     for r, values in enumerate(rows):

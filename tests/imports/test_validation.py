@@ -3,6 +3,7 @@
 import pytest
 
 from gifts.models import Gift, GiftKind, ImportStatus, StockMovement, VoucherCode, VoucherStatus
+from gifts.services import gift_receive_stock
 from policies.models import Policy
 from suppliers.models import Provider, ProviderKind
 from tests.factories import PolicyFactory
@@ -289,8 +290,6 @@ def test_head_office_manager_may_add_gifts_for_all(run, tmp_path, manager_shenzh
 
 
 def test_gift_kind_cannot_change_while_it_has_stock(run, tmp_path, catalog, superuser):
-    from gifts.services import gift_receive_stock
-
     gift_receive_stock(actor=superuser, gift=catalog["physical"], quantity=5, reference="PO-1")
     row = gift_row("G9001", 类型="服务", 供应商编码="P001", 类别编码="C02")
 
@@ -317,8 +316,6 @@ def test_text_longer_than_its_field_is_a_row_error(run, tmp_path):
 
 
 def test_stock_sheet_reports_every_bad_row(run, tmp_path, catalog, superuser):
-    from gifts.services import gift_receive_stock
-
     gift_receive_stock(actor=superuser, gift=catalog["physical"], quantity=100, reference="PO-1")
     rows = [
         stock_row("G9001", 10, "PO-2"),  # row 2: good

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from giftplatform.demo.generators import policy_rows
 from gifts.models import ContractService, Gift, GiftKind, ImportStatus
 from policies.models import Policy, PolicySource, PolicyStatus, Product
 from tests.imports.conftest import table_counts
@@ -384,8 +385,6 @@ def test_policy_optional_cells(run, tmp_path):
 
 def test_policies_from_the_demo_generator_import_cleanly(run, tmp_path):
     """The seeded sheet rows (what the benchmarks import) pass every check."""
-    from giftplatform.demo.generators import policy_rows
-
     rows = list(policy_rows(200, branch_codes=("440304", "440305")))
     before = table_counts()["Policy"]
 
