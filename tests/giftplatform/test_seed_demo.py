@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db.models import Sum
+from django.utils import translation
 
 from giftplatform.demo.generators import (
     AS_OF,
@@ -96,7 +97,8 @@ def test_second_run_changes_nothing(seeded):
 
 def test_more_policies_later_adds_only_the_missing_ones(seeded):
     first = set(Policy.objects.values_list("policy_no", flat=True))
-    output = seed("--policies", "300")
+    with translation.override("en"):
+        output = seed("--policies", "300")
     assert Policy.objects.count() == 300
     assert first <= set(Policy.objects.values_list("policy_no", flat=True))
     assert "100 created, 200 already there" in output
