@@ -184,6 +184,12 @@ class StockMovement(models.Model):
                 condition=~Q(reason=MovementReason.ADJUSTMENT) | ~Q(note=""),
                 name="adjustment_has_note",
             ),
+            # A receipt is identified by its document: booking it twice would double stock.
+            models.UniqueConstraint(
+                fields=["gift", "reference"],
+                condition=Q(reason=MovementReason.RECEIPT),
+                name="receipt_reference_once_per_gift",
+            ),
         ]
 
     def __str__(self) -> str:

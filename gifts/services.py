@@ -64,6 +64,14 @@ def gift_receive_stock(
         raise ValidationError(_("A receipt quantity must be positive."))
     if not reference.strip():
         raise ValidationError(_("A receipt needs a purchase order or invoice reference."))
+    booked = StockMovement.objects.filter(
+        gift=gift, reason=MovementReason.RECEIPT, reference=reference.strip()
+    )
+    if booked.exists():
+        raise ValidationError(
+            _("Receipt %(ref)s was already booked for %(gift)s; give each delivery its own no.")
+            % {"ref": reference.strip(), "gift": gift.code}
+        )
     return _move_stock(
         actor=actor,
         gift=gift,

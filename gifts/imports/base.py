@@ -54,6 +54,29 @@ class SheetImporter:
     def write(self, rows: list[ParsedRow], counts: Counts) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def check_lengths(self, rows: list[ParsedRow]) -> None:
+        """Text longer than its model field allows is a row error, not a database error."""
+        limits = getattr(type(self), "_limits", None)
+        if limits is None:
+            names = {f.name: f for f in self.model._meta.fields}
+            limits = {
+                c.key: names[c.key].max_length
+                for c in self.columns
+                if c.key in names
+                and names[c.key].get_internal_type() == "CharField"
+                and not names[c.key].is_relation
+            }
+            type(self)._limits = limits
+        for row in rows:
+            for key, limit in limits.items():
+                value = row.values.get(key)
+                if isinstance(value, str) and len(value) > limit:
+                    row.error(
+                        self.column_title(key),
+                        _("At most %(limit)d characters (this has %(n)d).")
+                        % {"limit": limit, "n": len(value)},
+                    )
+
     def finish(self, counts: Counts) -> None:
         """Called once after the last batch (bulk paths flush here)."""
 

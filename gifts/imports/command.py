@@ -79,4 +79,6 @@ class ImportCommand(BaseCommand):
 def _format_error(error: dict) -> str:
     if not error["row"]:
         return error["message"]
-    return f"row {error['row']}, column {error['column'] or '-'}: {error['message']}"
+    column = " ".join((error["column"] or "-").split())  # one line per problem
+    message = " ".join(error["message"].split())
+    return f"row {error['row']}, column {column}: {message}"

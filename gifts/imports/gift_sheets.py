@@ -1,6 +1,7 @@
 """Gift sheets, stock receipts and voucher-code lists."""
 
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from giftplatform import access
@@ -67,9 +68,15 @@ GIFT_FIELDS = [
 ]  # fmt: skip
 
 
-def _gifts_by_code(actor, codes) -> dict[str, Gift]:
-    """Gifts the actor may see, by code (a foreign gift reads as unknown)."""
+def _gifts_by_code(actor, codes, *, lock: bool = False) -> dict[str, Gift]:
+    """Gifts the actor may see, by code (a foreign gift reads as unknown).
+
+    ``lock`` holds the gift rows until the import's transaction ends, so two imports
+    of the same receipts run one after the other and the second sees the first's rows.
+    """
     queryset = access.restrict(Gift.objects.all(), actor, "change").filter(code__in=codes)
+    if lock:
+        queryset = queryset.order_by("pk").select_for_update(of=("self",))
     return {gift.code: gift for gift in queryset}
 
 
@@ -113,6 +120,7 @@ class GiftImporter(SheetImporter):
     )
 
     def check(self, rows):
+        self.check_lengths(rows)
         codes = [r.values["code"] for r in rows]
         visible = _gifts_by_code(self.actor, codes)
         taken = set(Gift.objects.filter(code__in=codes).values_list("code", flat=True))
@@ -207,6 +215,9 @@ class GiftImporter(SheetImporter):
                 updated.append(gift)
             else:
                 counts.unchanged += 1
+        now = timezone.now()
+        for gift in updated:
+            gift.updated_at = now
         Gift.objects.bulk_create(created, batch_size=1000)
         Gift.objects.bulk_update(updated, [*GIFT_FIELDS, "updated_at"], batch_size=1000)
         counts.created += len(created)
@@ -236,7 +247,8 @@ class StockReceiptImporter(SheetImporter):
     )
 
     def check(self, rows):
-        gifts = _gifts_by_code(self.actor, {r.values["gift"] for r in rows})
+        self.check_lengths(rows)
+        gifts = _gifts_by_code(self.actor, {r.values["gift"] for r in rows}, lock=True)
         booked = {
             (gift_id, reference): quantity
             for gift_id, reference, quantity in StockMovement.objects.filter(
@@ -309,6 +321,7 @@ class VoucherImporter(SheetImporter):
     )
 
     def check(self, rows):
+        self.check_lengths(rows)
         gifts = _gifts_by_code(self.actor, {r.values["gift"] for r in rows})
         self.existing = {
             v.code: v for v in VoucherCode.objects.filter(code__in=[r.values["code"] for r in rows])

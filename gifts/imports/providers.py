@@ -1,6 +1,7 @@
 """Provider sheets: suppliers and service providers, matched by code."""
 
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from giftplatform.sheets.schema import Column
@@ -93,6 +94,7 @@ class ProviderImporter(SheetImporter):
     )
 
     def check(self, rows):
+        self.check_lengths(rows)
         codes = [r.values["code"] for r in rows]
         self.existing = {p.code: p for p in Provider.objects.filter(code__in=codes)}
         credit_codes = [r.values["credit_code"] for r in rows if r.values["credit_code"]]
@@ -146,8 +148,9 @@ class ProviderImporter(SheetImporter):
                 updated.append(existing)
             else:
                 counts.unchanged += 1
-        for provider in created:
-            provider.full_clean(exclude=["credit_code"], validate_unique=False)
+        now = timezone.now()
+        for provider in updated:
+            provider.updated_at = now
         Provider.objects.bulk_create(created)
         Provider.objects.bulk_update(updated, [*FIELDS, "updated_at"])
         counts.created += len(created)

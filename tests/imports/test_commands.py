@@ -124,12 +124,6 @@ def test_reference_errors_are_printed_too(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: command._format_error prints the column header as written, line breaks "
-    "and all: a header typed as '车架号\\n(VIN)' (Alt+Enter in Excel) splits one problem "
-    "over two lines, so the output is no longer one line per problem",
-)
 def test_a_header_with_a_line_break_still_gives_one_line_per_problem(tmp_path):
     headers = list(POLICY_HEADERS)
     headers[headers.index("车架号")] = "车架号\n(VIN)"

@@ -297,28 +297,19 @@ def test_dry_run_stock_keeps_stock_and_ledger(run, tmp_path):
     assert not Provider.objects.filter(code="S101").exists()
 
 
-UPDATED_AT_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: GiftImporter.write and ProviderImporter.write pass 'updated_at' to "
-    "bulk_update without setting it (bulk_update never applies auto_now), so a gift or "
-    "provider changed by an import keeps its old updated_at; BulkPolicyWriter sets it",
-)
 LONG_AGO = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
 
 
 @pytest.mark.parametrize(
     ("kind", "model", "headers", "rows", "column"),
     [
-        pytest.param(
-            "gifts", Gift, GIFT_HEADERS, gift_rows(1), "礼品名称", marks=UPDATED_AT_BUG, id="gift"
-        ),
+        pytest.param("gifts", Gift, GIFT_HEADERS, gift_rows(1), "礼品名称", id="gift"),
         pytest.param(
             "providers",
             Provider,
             PROVIDER_HEADERS,
             [provider_row("S101")],
             "名称",
-            marks=UPDATED_AT_BUG,
             id="provider",
         ),
         pytest.param("policies", Policy, POLICY_HEADERS, [policy_row(1)], "被保险人", id="policy"),

@@ -299,12 +299,6 @@ def test_gift_kind_cannot_change_while_it_has_stock(run, tmp_path, catalog, supe
     assert Gift.objects.get(code="G9001").kind == GiftKind.PHYSICAL
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: no length checks on text cells: a 101-character gift name (Gift.name "
-    "max_length=100) is stored whole on SQLite and raises DataError out of run_import on "
-    "PostgreSQL, instead of a row error",
-)
 def test_text_longer_than_its_field_is_a_row_error(run, tmp_path):
     job = rejected(run, tmp_path, "gifts", GIFT_HEADERS, [gift_row("G0001", 礼品名称="礼" * 101)])
 
@@ -418,12 +412,6 @@ def test_provider_sheet_reports_every_bad_row(run, tmp_path):
     assert Provider.objects.get(code="S001").kind == ProviderKind.GOODS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: providers.ProviderImporter.write calls full_clean() on new providers and "
-    "lets its ValidationError escape run_import (a 21-character code, a 101-character "
-    "name, a 21-character phone): a traceback instead of a row error",
-)
 def test_provider_field_too_long_is_a_row_error(run, tmp_path):
     rows = [provider_row("S101", 名称="公" * 101)]
 
