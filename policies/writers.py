@@ -2,11 +2,12 @@
 
 ``BulkPolicyWriter`` works on any database: per batch, one query for the existing
 rows, then bulk_create / bulk_update of what differs. ``CopyPolicyWriter`` is the
-PostgreSQL fast path: COPY every batch into a temporary staging table, then one
-set-based ``INSERT ... ON CONFLICT DO UPDATE ... WHERE IS DISTINCT FROM``.
-"""
+PostgreSQL fast path: per batch, a binary COPY into a temporary staging table, then
+one set-based ``INSERT ... ON CONFLICT DO UPDATE ... WHERE IS DISTINCT FROM``.
 
-import json
+Upserting batch by batch (rather than once at the end) lets the database work while
+the next batch is being read and parsed; the whole import is still one transaction.
+"""
 
 from django.db import connection
 from django.utils import timezone
@@ -60,46 +61,65 @@ class CopyPolicyWriter:
     def __init__(self, fields: list[str]):
         self.fields = fields
         self.columns = [Policy._meta.get_field(f).column for f in fields]
-        self.staged = 0
-        self._created_table = False
+        self.branch_at = fields.index("branch")
+        self._types: list[int] | None = None
+        self._foreign_keys: list[str] = []
 
-    def _ensure_table(self, cursor) -> None:
-        if self._created_table:
+    def _prepare(self, cursor) -> None:
+        """Create the staging table once per transaction; check foreign keys as rows go in."""
+        if self._types is not None:
             return
+        table = Policy._meta.db_table
         cursor.execute(
             f"CREATE TEMP TABLE {STAGING} ON COMMIT DROP AS "  # noqa: S608 - fixed names
             f"SELECT policy_no, source, {', '.join(self.columns)} "
-            f"FROM {Policy._meta.db_table} WITH NO DATA"
+            f"FROM {table} WITH NO DATA"
         )
-        self._created_table = True
+        cursor.execute(
+            "SELECT atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+            "AND NOT attisdropped ORDER BY attnum",
+            [STAGING],
+        )
+        self._types = [oid for (oid,) in cursor.fetchall()]
+        # Deferred foreign-key checks would all run at COMMIT, after the last batch; run
+        # them with each batch's INSERT instead, while the next batch is being prepared.
+        constraints = connection.introspection.get_constraints(cursor, table)
+        self._foreign_keys = sorted(
+            name for name, info in constraints.items() if info.get("foreign_key")
+        )
+        for name in self._foreign_keys:
+            cursor.execute(f"SET CONSTRAINTS {connection.ops.quote_name(name)} IMMEDIATE")
 
     def add(self, rows, counts) -> None:
+        if not rows:
+            return
+        fields, branch_at = self.fields, self.branch_at
         with connection.cursor() as cursor:
-            self._ensure_table(cursor)
+            self._prepare(cursor)
             names = ", ".join(["policy_no", "source", *self.columns])
-            with cursor.cursor.copy(f"COPY {STAGING} ({names}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {STAGING} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(self._types)
+                write_row = copy.write_row
                 for row in rows:
                     values = row.values
                     record = [values["policy_no"], values["source"]]
-                    for field in self.fields:
-                        value = values[field]
-                        if field == "branch":
-                            value = value.pk
-                        elif field == "contract_services":
-                            value = json.dumps(value, ensure_ascii=False)
-                        record.append(value)
-                    copy.write_row(record)
-        self.staged += len(rows)
+                    record.extend([values[field] for field in fields])
+                    record[2 + branch_at] = record[2 + branch_at].pk
+                    write_row(record)
+            created, updated = self._upsert(cursor)
+            cursor.execute(f"TRUNCATE {STAGING}")
+        counts.created += created
+        counts.updated += updated
+        counts.unchanged += len(rows) - created - updated
 
-    def finish(self, counts) -> None:
-        if not self.staged:
-            return
+    def _upsert(self, cursor) -> tuple[int, int]:
         table = Policy._meta.db_table
         columns = ["source", *self.columns]
         assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
         current = ", ".join(f"{table}.{c}" for c in columns)
         incoming = ", ".join(f"EXCLUDED.{c}" for c in columns)
-        sql = f"""
+        cursor.execute(
+            f"""
             WITH upsert AS (
                 INSERT INTO {table} (policy_no, {", ".join(columns)}, created_at, updated_at)
                 SELECT policy_no, {", ".join(columns)}, now(), now() FROM {STAGING}
@@ -109,11 +129,15 @@ class CopyPolicyWriter:
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
             FROM upsert
-        """  # noqa: S608 - names come from the model, values from the staging table
+            """  # noqa: S608 - names come from the model, values from the staging table
+        )
+        return cursor.fetchone()
+
+    def finish(self, counts) -> None:
+        if self._types is None:
+            return
         with connection.cursor() as cursor:
-            cursor.execute(sql)
-            created, updated = cursor.fetchone()
+            for name in self._foreign_keys:
+                cursor.execute(f"SET CONSTRAINTS {connection.ops.quote_name(name)} DEFERRED")
             cursor.execute(f"DROP TABLE {STAGING}")
-        counts.created += created
-        counts.updated += updated
-        counts.unchanged += self.staged - created - updated
+        self._types = None

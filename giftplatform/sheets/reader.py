@@ -1,7 +1,9 @@
 """Stream the rows of one sheet of an .xlsx or .csv file, with their Excel row numbers.
 
-python-calamine reads ordinary workbooks fast; a sheet whose XML is too large to
-hold in memory is streamed by openpyxl in read-only mode instead (constant memory).
+python-calamine reads workbooks fast, a piece of the sheet at a time (``stream``), so
+memory stays bounded whatever the size; cells come from column A. A sheet that cannot
+be cut into pieces is read whole by calamine or, if its XML is too large to hold in
+memory, streamed by openpyxl in read-only mode (constant memory, slow).
 CSV is decoded as UTF-8 (with or without BOM) or, failing that, GB18030 (a superset
 of the GBK that Chinese Excel writes).
 """
@@ -11,8 +13,11 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
 from pathlib import Path
 
 import python_calamine
@@ -20,6 +25,7 @@ from defusedxml import ElementTree
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from giftplatform.sheets import stream
 from giftplatform.sheets.files import InspectedFile, SheetFileError
 from giftplatform.validators import fold_width
 
@@ -63,8 +69,9 @@ def open_sheet(inspected: InspectedFile, sheet_name: str | None = None) -> Sheet
 # --- xlsx --------------------------------------------------------------------------------
 
 
-def _workbook_sheets(path: Path) -> tuple[list[_SheetInfo], int]:
-    """Sheets in workbook order with their visibility, and the active tab index."""
+def _workbook_sheets(path: Path) -> tuple[list[_SheetInfo], int, bool]:
+    """Sheets in workbook order with their visibility, the active tab index, and whether
+    dates count from 1904 (old Mac workbooks)."""
     with zipfile.ZipFile(path) as archive:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         try:
@@ -79,7 +86,9 @@ def _workbook_sheets(path: Path) -> tuple[list[_SheetInfo], int]:
         infos.append(_SheetInfo(element.get("name"), element.get("state", "visible"), part))
     view = workbook.find(f"{_MAIN_NS}bookViews/{_MAIN_NS}workbookView")
     active = int(view.get("activeTab", "0")) if view is not None else 0
-    return infos, active
+    properties = workbook.find(f"{_MAIN_NS}workbookPr")
+    date1904 = properties is not None and properties.get("date1904", "") in ("1", "true")
+    return infos, active, date1904
 
 
 def _choose_sheet(infos: list[_SheetInfo], active: int, wanted: str | None) -> _SheetInfo:
@@ -103,23 +112,57 @@ def _choose_sheet(infos: list[_SheetInfo], active: int, wanted: str | None) -> _
     raise SheetFileError(_("The workbook has no visible sheet; name the sheet to import."))
 
 
-def _open_xlsx(path: Path, wanted: str | None) -> Sheet:
+def sheet_data_size(inspected: InspectedFile, sheet_name: str | None = None) -> int:
+    """Roughly how much there is to read: the sheet's XML size (a CSV counts four times
+    its size, XML spending about that much on markup per cell)."""
+    if inspected.format == "csv":
+        return inspected.size * 4
+    infos, active, _date1904 = _xlsx_sheets(inspected.path)
+    return _part_size(inspected.path, _choose_sheet(infos, active, sheet_name))
+
+
+def _xlsx_sheets(path: Path) -> tuple[list[_SheetInfo], int, bool]:
     try:
-        infos, active = _workbook_sheets(path)
+        return _workbook_sheets(path)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
         raise SheetFileError(_("The workbook is damaged and cannot be opened.")) from exc
     except Exception as exc:  # defusedxml refuses entities and DTDs with its own errors
         raise SheetFileError(_("The workbook contains unsafe XML; refused.")) from exc
-    info = _choose_sheet(infos, active, wanted)
+
+
+def _part_size(path: Path, info: _SheetInfo) -> int:
     with zipfile.ZipFile(path) as archive:
         try:
-            xml_size = archive.getinfo(info.part).file_size
+            return archive.getinfo(info.part).file_size
         except KeyError:
-            xml_size = 0
+            return 0
+
+
+def _open_xlsx(path: Path, wanted: str | None) -> Sheet:
+    infos, active, date1904 = _xlsx_sheets(path)
+    info = _choose_sheet(infos, active, wanted)
     visible = [i.name for i in infos if i.state == "visible"]
-    if xml_size > settings.IMPORT_CALAMINE_MAX_XML_BYTES:
-        return Sheet(name=info.name, rows=_openpyxl_rows(path, info.name), available=visible)
-    return Sheet(name=info.name, rows=_calamine_rows(path, info.name), available=visible)
+    return Sheet(name=info.name, rows=_xlsx_rows(path, info, date1904), available=visible)
+
+
+def _xlsx_rows(path: Path, info: _SheetInfo, date1904: bool) -> Iterator[tuple[int, list]]:
+    """calamine reading the sheet a piece at a time (bounded memory, rows at once); a sheet
+    that cannot be cut is read whole by calamine, or streamed by openpyxl if too large.
+    IMPORT_CALAMINE_MAX_XML_BYTES caps what calamine holds at once (0: openpyxl only)."""
+    limit = settings.IMPORT_CALAMINE_MAX_XML_BYTES
+    rows = stream.calamine_rows(path, info.part, date1904=date1904, max_piece=limit)
+    try:
+        first = next(rows)
+    except StopIteration:
+        return
+    except stream.Unsplittable:
+        if _part_size(path, info) > limit:
+            yield from _openpyxl_rows(path, info.name)
+        else:
+            yield from _calamine_rows(path, info.name)
+        return
+    yield first
+    yield from rows
 
 
 def _calamine_rows(path: Path, name: str) -> Iterator[tuple[int, list]]:
@@ -136,24 +179,57 @@ def _calamine_rows(path: Path, name: str) -> Iterator[tuple[int, list]]:
         python_calamine.ZipError,
     ) as exc:
         raise SheetFileError(_("The workbook is damaged and cannot be opened.")) from exc
-    first_row = sheet.start[0] + 1 if sheet.start else 1
-    for offset, cells in enumerate(sheet.iter_rows()):
-        yield first_row + offset, cells
+    if not sheet.start:
+        return
+    first_row, first_column = sheet.start
+    rows = sheet.iter_rows()
+    if _iter_rows_from_top():
+        rows = islice(rows, first_row, None)
+    pad = [""] * first_column
+    for offset, cells in enumerate(rows):
+        yield first_row + 1 + offset, pad + cells if pad else cells
+
+
+@cache
+def _iter_rows_from_top() -> bool:
+    """Whether ``iter_rows`` starts at row 1 even when the first used row is lower down
+    (python-calamine 0.9 does; ``start`` says where the used rows begin)."""
+    sheet = (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="'
+        b'http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<row r="3"><c r="A3"><v>1</v></c></row></sheetData></worksheet>'
+    )
+    book = stream.one_sheet_workbook(sheet, None, None, date1904=False)
+    probe = python_calamine.CalamineWorkbook.from_filelike(book).get_sheet_by_index(0)
+    return len(list(probe.iter_rows())) == 3
 
 
 def _openpyxl_rows(path: Path, name: str) -> Iterator[tuple[int, list]]:
     import openpyxl  # uses defusedxml: asserted at start-up by giftplatform.xmlsafety
+    from defusedxml import DefusedXmlException
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        worksheet = workbook[name]
-        for row in worksheet.iter_rows():
-            cells = [cell.value for cell in row]
-            number = next((c.row for c in row if getattr(c, "row", None)), None)
-            if number is not None:
-                yield number, cells
-    finally:
-        workbook.close()
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            worksheet = workbook[name]
+            for row in worksheet.iter_rows():
+                cells = [cell.value for cell in row]
+                number = next((c.row for c in row if getattr(c, "row", None)), None)
+                if number is not None:
+                    yield number, cells
+        finally:
+            workbook.close()
+    except DefusedXmlException as exc:
+        raise SheetFileError(_("The workbook contains unsafe XML; refused.")) from exc
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        KeyError,
+        ValueError,
+        ElementTree.ParseError,
+    ) as exc:
+        raise SheetFileError(_("The workbook is damaged and cannot be opened.")) from exc
 
 
 # --- csv ---------------------------------------------------------------------------------

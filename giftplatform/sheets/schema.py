@@ -4,6 +4,7 @@ import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import zip_longest
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -120,6 +121,29 @@ def locate_header(
     return HeaderMap(header_number, positions, titles), after
 
 
+class ParsedColumns(NamedTuple):
+    """A parsed batch column by column: row numbers, one value list per column, and the
+    errors by position in the batch (each row's errors in column order)."""
+
+    numbers: list[int]
+    columns: list[list]
+    errors: dict[int, list[RowError]]
+
+
+def build_rows(keys: list[str], batch: ParsedColumns) -> list[ParsedRow]:
+    """The rows of a parsed batch, values keyed by ``keys`` (the columns' keys, in order)."""
+    numbers, columns, errors = batch
+    if not numbers:
+        return []
+    rows = [
+        ParsedRow(number, dict(zip(keys, values, strict=True)), [])
+        for number, values in zip(numbers, zip(*columns, strict=True), strict=True)
+    ]
+    for position, row_errors in errors.items():
+        rows[position].errors = row_errors
+    return rows
+
+
 class RowParser:
     """Turns raw cells into typed values, collecting one error per bad cell.
 
@@ -163,40 +187,33 @@ class RowParser:
         """A parsed row, or None for a blank row or a totals row."""
         if self._skipped(cells):
             return None
-        rows = self._parse_grid([number], [cells])
-        return rows[0]
+        return self.parse_batch([(number, cells)])[0]
 
     def parse_batch(self, rows: list[tuple[int, list]]) -> list[ParsedRow]:
         """The parsed rows of a batch of (row number, cells), blank and totals rows left out."""
+        return build_rows(self.keys, self.parse_columns(rows))
+
+    def parse_columns(self, rows: list[tuple[int, list]]) -> "ParsedColumns":
+        """``parse_batch`` without the row objects: plain lists, cheap to send elsewhere."""
         skipped = self._skipped
         numbers, grid = [], []
         for number, cells in rows:
             if not skipped(cells):
                 numbers.append(number)
                 grid.append(cells)
+        errors: dict[int, list[RowError]] = {}
         if not grid:
-            return []
-        return self._parse_grid(numbers, grid)
-
-    def _parse_grid(self, numbers: list[int], grid: list[list]) -> list[ParsedRow]:
+            return ParsedColumns(numbers, [], errors)
         columns = list(zip_longest(*grid))
         width = len(columns)
         blank = (None,) * len(grid)
-        errors: dict[int, list[RowError]] = {}
         parsed = []
         for _key, index, parse, required, title, default, memos in self.plan:
             raws = columns[index] if index is not None and index < width else blank
             parsed.append(
                 self._parse_column(raws, parse, required, title, default, memos, numbers, errors)
             )
-        keys = self.keys
-        rows = [
-            ParsedRow(number, dict(zip(keys, values, strict=True)), [])
-            for number, values in zip(numbers, zip(*parsed, strict=True), strict=True)
-        ]
-        for position, row_errors in errors.items():
-            rows[position].errors = row_errors
-        return rows
+        return ParsedColumns(numbers, parsed, errors)
 
     def _parse_column(self, raws, parse, required, title, default, memos, numbers, errors):
         """One column's values; errors go to ``errors`` by row position, in column order."""

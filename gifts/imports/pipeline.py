@@ -9,6 +9,7 @@ back, so its counts are exactly what a commit would do.
 
 import shutil
 import time
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 
@@ -18,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from giftplatform.access import recorded
+from giftplatform.sheets import parallel
 from giftplatform.sheets.files import SheetFileError, inspect_file
 from giftplatform.sheets.reader import open_sheet
-from giftplatform.sheets.schema import RowError, RowParser, locate_header
+from giftplatform.sheets.schema import RowError, RowParser, build_rows, locate_header
 from gifts.imports.base import Counts
 from gifts.imports.registry import get_importer
 from gifts.models import ImportJob, ImportStatus
@@ -77,12 +79,10 @@ def run_import(
         job.sha256, job.size = inspected.sha256, inspected.size
         if keep_file:
             _store_upload(job, Path(path))
-        opened = open_sheet(inspected, sheet)
-        job.sheet = opened.name
-        header, pending = locate_header(opened.rows, importer.columns)
-        importer.header = header
-        parser = RowParser(importer.columns, header)
-        total = _process(importer, parser, pending, opened.rows, errors, counts, dry_run)
+        with _parsed_batches(importer, inspected, sheet) as (sheet_name, header, batches):
+            job.sheet = sheet_name
+            importer.header = header
+            total = _process(importer, batches, errors, counts, dry_run)
     except SheetFileError as exc:
         errors.insert(0, RowError(0, "", str(exc)))
     job.total_rows = total
@@ -102,7 +102,37 @@ def run_import(
     return job
 
 
-def _process(importer, parser, pending, rows, errors, counts, dry_run) -> int:
+@contextmanager
+def _parsed_batches(importer, inspected, sheet: str | None):
+    """(sheet name, header, batches of parsed rows): read here, or by a child process for
+    a large sheet, so that reading and parsing overlap checking and writing."""
+    columns, size = importer.columns, settings.IMPORT_BATCH_SIZE
+    if parallel.worth_it(inspected, sheet):
+        with parallel.ParallelSheet(
+            inspected,
+            sheet,
+            type(importer),
+            batch_size=size,
+            row_cap=settings.IMPORT_MAX_ROWS,
+        ) as child:
+            keys = [c.key for c in columns]
+            yield (
+                child.sheet_name,
+                child.header,
+                (build_rows(keys, batch) for batch in child.batches()),
+            )
+        return
+    opened = open_sheet(inspected, sheet)
+    header, pending = locate_header(opened.rows, columns)
+    parser = RowParser(columns, header)
+    yield (
+        opened.name,
+        header,
+        (parser.parse_batch(chunk) for chunk in _batches(_chain(pending, opened.rows), size)),
+    )
+
+
+def _process(importer, batches, errors, counts, dry_run) -> int:
     """Check (and, while clean, write) every row; roll everything back on any error."""
     first_seen: dict = {}
     total = 0
@@ -110,22 +140,17 @@ def _process(importer, parser, pending, rows, errors, counts, dry_run) -> int:
         importer.key if isinstance(importer.key, str) else importer.key[-1]
     )
     row_cap = settings.IMPORT_MAX_ROWS
-
-    def parsed_rows():
-        nonlocal total
-        for chunk in _batches(_chain(pending, rows), settings.IMPORT_BATCH_SIZE):
-            for row in parser.parse_batch(chunk):
-                total += 1
+    try:
+        with transaction.atomic():
+            for batch in batches:
+                if not batch:
+                    continue
+                total += len(batch)
                 if total > row_cap:
                     raise SheetFileError(
                         _("The sheet has more than %(cap)d rows; split it into smaller sheets.")
                         % {"cap": row_cap}
                     )
-                yield row
-
-    try:
-        with transaction.atomic():
-            for batch in _batches(parsed_rows(), settings.IMPORT_BATCH_SIZE):
                 for row in batch:
                     key = importer.key_of(row)
                     if key is None or (isinstance(key, tuple) and None in key):

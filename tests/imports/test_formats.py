@@ -225,16 +225,7 @@ def test_zip_bomb_is_refused_before_parsing(run, tmp_path):
     "calamine",
     [
         pytest.param(True, id="calamine"),
-        pytest.param(
-            False,
-            id="openpyxl",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=zipfile.BadZipFile,
-                reason="BUG: reader._openpyxl_rows lets zipfile.BadZipFile ('Bad CRC-32') "
-                "escape run_import: memory is safe but the user gets a traceback",
-            ),
-        ),
+        pytest.param(False, id="openpyxl"),
     ],
 )
 def test_zip_bomb_lying_about_its_size_is_refused(run, tmp_path, settings, calamine):
@@ -340,11 +331,6 @@ def test_entity_expansion_in_sheet_xml_is_refused(run, tmp_path):
     assert_refused_unexpanded(run, _laughing_sheet(tmp_path))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: reader._openpyxl_rows lets openpyxl's ValueError (defusedxml "
-    "EntitiesForbidden, or any broken sheet XML) escape run_import as a traceback",
-)
 def test_entity_expansion_in_sheet_xml_streamed_by_openpyxl_is_refused(run, tmp_path, settings):
     """Large sheets go through openpyxl's streaming reader: the same refusal, no traceback."""
     settings.IMPORT_CALAMINE_MAX_XML_BYTES = 0

@@ -75,15 +75,6 @@ def test_unknown_extra_columns_are_ignored(run, tmp_path):
     assert codes() == {"G0001", "G0002"}
 
 
-CALAMINE_ROWS_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: reader._calamine_rows numbers rows from sheet.start, but calamine's "
-    "iter_rows() yields from row 1 (blank leading rows included): every row number is "
-    "off by the count of blank rows above the first used row",
-)
-
-
-@CALAMINE_ROWS_BUG
 def test_header_below_a_title_and_blank_rows_keeps_excel_row_numbers(run, tmp_path):
     rows = [
         [],
@@ -103,7 +94,6 @@ def test_header_below_a_title_and_blank_rows_keeps_excel_row_numbers(run, tmp_pa
     assert table_counts() == before
 
 
-@CALAMINE_ROWS_BUG
 def test_blank_leading_rows_in_xlsx_keep_excel_row_numbers(run, tmp_path):
     """calamine starts a sheet at its first used row; the numbers must still be Excel's."""
     rows = [[], [], [], *table(GIFT_HEADERS, gift_rows(2))]
