@@ -33,7 +33,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def inspect_file(path: Path, file_name: str) -> InspectedFile:
+def inspect_file(path: Path, file_name: str, *, sha256: str | None = None) -> InspectedFile:
     """Check size, real type against the extension, and zip-bomb limits; no parsing yet."""
     path = Path(path)
     size = path.stat().st_size
@@ -67,7 +67,7 @@ def inspect_file(path: Path, file_name: str) -> InspectedFile:
         raise SheetFileError(_("Excel 97-2003 (.xls) files are not accepted; save as .xlsx."))
     else:
         raise SheetFileError(_("Only .xlsx and .csv files can be imported."))
-    return InspectedFile(path=path, format=fmt, size=size, sha256=file_sha256(path))
+    return InspectedFile(path=path, format=fmt, size=size, sha256=sha256 or file_sha256(path))
 
 
 def _check_xlsx_container(path: Path) -> None:

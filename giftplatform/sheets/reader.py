@@ -32,6 +32,8 @@ from giftplatform.validators import fold_width
 HEADER_SEARCH_ROWS = 30
 TOTAL_WORDS = ("合计", "总计", "小计", "total", "subtotal", "grandtotal")
 _TOTAL_INITIALS = frozenset("合总小TtSsGg")
+# The whole cell is the label (合计, 总计：, Total (元)); "合计礼盒" or "TotalEnergies机油" is data.
+_TOTAL_LABEL = re.compile(rf"^(?:{'|'.join(TOTAL_WORDS)})(?:[(（][^)）]*[)）])?$")
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
@@ -252,7 +254,10 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list]]:
     encoding = _csv_encoding(path)
     with open(path, "rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
-        sample = text.read(8192)
+        try:
+            sample = text.read(8192)
+        except UnicodeDecodeError as exc:
+            raise SheetFileError(_("The file is neither UTF-8 nor GBK text.")) from exc
         text.seek(0)
         try:
             dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -279,7 +284,7 @@ def is_total_row(cells: list) -> bool:
         if (
             isinstance(cell, str)
             and cell.lstrip()[:1] in _TOTAL_INITIALS
-            and normalize_header(cell).startswith(TOTAL_WORDS)
+            and _TOTAL_LABEL.match(normalize_header(cell))
         ):
             return True
         filled += 1

@@ -38,10 +38,10 @@ def is_blank(value: object) -> bool:
 
 
 def to_text(value: object) -> str:
-    """Text as typed: numbers Excel stored for codes lose their '.0', widths are folded."""
+    """Free text as typed (names keep their Chinese punctuation, e.g. 玻璃水（4瓶装）);
+    numbers Excel stored for codes lose their '.0'."""
     if type(value) is str:
-        text = value.strip()
-        return text if text.isascii() else fold_width(text).strip()
+        return value.strip()
     if isinstance(value, bool):
         text = "TRUE" if value else "FALSE"
     elif isinstance(value, float):
@@ -52,16 +52,21 @@ def to_text(value: object) -> str:
         text = value.isoformat()
     else:
         text = str(value)
-    if not text.isascii():
-        text = fold_width(text)
     return text.strip()
+
+
+def to_plain(value: object) -> str:
+    """Text with full-width letters, digits and signs folded (what an IME types): for
+    codes, numbers, dates and words from a fixed list, never for free text."""
+    text = to_text(value)
+    return text if text.isascii() else fold_width(text).strip()
 
 
 def to_code(value: object) -> str:
     """An identifier: text without inner spaces, upper case."""
     if value.__class__ is str and value.isascii() and value.isalnum():  # the usual cell
         return value.upper()
-    return _SPACES.sub("", to_text(value)).upper()
+    return _SPACES.sub("", to_plain(value)).upper()
 
 
 def to_money(value: object) -> Decimal:
@@ -70,9 +75,11 @@ def to_money(value: object) -> Decimal:
     if isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, float):
-        amount = Decimal(repr(value))
+        # Excel keeps 15 significant digits: =3280*1.1 is stored as 3608.0000000000005
+        # and shown as 3608.00, which is what the user means.
+        amount = Decimal(f"{value:.15g}")
     else:
-        text = _MONEY_NOISE.sub("", to_text(value))
+        text = _MONEY_NOISE.sub("", to_plain(value))
         try:
             amount = Decimal(text)
         except InvalidOperation:
@@ -101,7 +108,7 @@ def to_int(value: object) -> int:
         if value.is_integer():
             return int(value)
         raise ValidationError(_("Not a whole number: %(value)s"), params={"value": value})
-    text = _INT_NOISE.sub("", to_text(value)).removesuffix("个").removesuffix("件")
+    text = _INT_NOISE.sub("", to_plain(value)).removesuffix("个").removesuffix("件")
     text = text.removesuffix("次").removesuffix("张").removesuffix(".0")
     try:
         return int(text)
@@ -135,7 +142,9 @@ def to_date(value: object) -> datetime.date:
             value = str(int(value))  # 20261103 typed as a number
         else:
             raise ValidationError(_("Not a date: %(value)s"), params={"value": value})
-    text = to_text(value).replace(" ", " ")
+    text = to_plain(value).replace(" ", " ")
+    if text.isdigit() and len(text) == 5 and _SERIAL_RANGE[0] <= int(text) <= _SERIAL_RANGE[1]:
+        return EXCEL_EPOCH + datetime.timedelta(days=int(text))  # a serial stored as text
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -150,7 +159,7 @@ def to_date(value: object) -> datetime.date:
 def to_bool(value: object) -> bool:
     if isinstance(value, bool):
         return value
-    word = to_text(value).lower()
+    word = to_plain(value).lower()
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:
@@ -164,7 +173,7 @@ def choice_parser(labels: dict[str, str]):
     options = "、".join(dict.fromkeys(k for k in labels if not k.isascii())) or ", ".join(labels)
 
     def parse(value: object) -> str:
-        word = to_text(value).lower()
+        word = to_plain(value).lower()
         try:
             return lookup[word]
         except KeyError:

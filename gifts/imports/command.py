@@ -52,7 +52,7 @@ class ImportCommand(BaseCommand):
             )
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from None
-        if job.status == ImportStatus.REJECTED:
+        if job.status in (ImportStatus.REJECTED, ImportStatus.FAILED):
             for error in job.errors:
                 self.stderr.write(_format_error(error))
             hidden = job.rejected_count - len({e["row"] for e in job.errors if e["row"]})

@@ -13,6 +13,7 @@ from giftplatform.sheets.values import (
     to_date,
     to_money,
     to_non_negative_int,
+    to_plain,
     to_positive_int,
     to_text,
 )
@@ -98,7 +99,7 @@ class GiftImporter(SheetImporter):
             "",
             "",
         ),
-        Column("category", ("类别", "类别编码", "礼品类别", "category"), to_text, True, "C01"),
+        Column("category", ("类别", "类别编码", "礼品类别", "category"), to_plain, True, "C01"),
         Column(
             "provider", ("供应商编码", "供应商", "provider code", "provider"), to_code, True, "S001"
         ),
@@ -238,7 +239,7 @@ class StockReceiptImporter(SheetImporter):
         Column(
             "reference",
             ("单据号", "采购单号", "发票号", "入库单号", "reference", "invoice"),
-            to_text,
+            to_plain,
             True,
             "PO-2026-0001",
         ),

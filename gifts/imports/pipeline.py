@@ -7,6 +7,7 @@ transaction is rolled back at the end. A preview is the same run, always rolled
 back, so its counts are exactly what a commit would do.
 """
 
+import logging
 import shutil
 import time
 from contextlib import contextmanager
@@ -20,13 +21,14 @@ from django.utils.translation import gettext as _
 
 from giftplatform.access import recorded
 from giftplatform.sheets import parallel
-from giftplatform.sheets.files import SheetFileError, inspect_file
+from giftplatform.sheets.files import SheetFileError, file_sha256, inspect_file
 from giftplatform.sheets.reader import open_sheet
 from giftplatform.sheets.schema import RowError, RowParser, build_rows, locate_header
 from gifts.imports.base import Counts
 from gifts.imports.registry import get_importer
 from gifts.models import ImportJob, ImportStatus
 
+logger = logging.getLogger(__name__)
 MAX_STORED_ERRORS = 10_000
 
 
@@ -75,8 +77,9 @@ def run_import(
     counts = Counts()
     total = 0
     try:
-        inspected = inspect_file(Path(path), file_name)
-        job.sha256, job.size = inspected.sha256, inspected.size
+        # Hashed before any check: a refused (perhaps hostile) file is recorded too.
+        job.size, job.sha256 = Path(path).stat().st_size, file_sha256(Path(path))
+        inspected = inspect_file(Path(path), file_name, sha256=job.sha256)
         if keep_file:
             _store_upload(job, Path(path))
         with _parsed_batches(importer, inspected, sheet) as (sheet_name, header, batches):
@@ -85,6 +88,16 @@ def run_import(
             total = _process(importer, batches, errors, counts, dry_run)
     except SheetFileError as exc:
         errors.insert(0, RowError(0, "", str(exc)))
+    except Exception:
+        # Nothing was written (the transaction rolled back); the job must not look clean.
+        logger.exception("import job %s failed", job.pk)
+        job.status, job.total_rows = ImportStatus.FAILED, total
+        job.errors = [
+            RowError(0, "", _("The import failed unexpectedly; nothing was written.")).as_dict()
+        ]
+        job.duration_ms = int((time.monotonic() - started) * 1000)
+        job.save()
+        return job
     job.total_rows = total
     job.errors = [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
     job.rejected_count = len({e.row for e in errors if e.row})

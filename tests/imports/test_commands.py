@@ -266,11 +266,6 @@ BAD_FILES = [
         _neither_utf8_nor_gbk,
         "UTF-8",
         id="bad-encoding",
-        marks=pytest.mark.xfail(
-            strict=True,
-            raises=UnicodeDecodeError,
-            reason="BUG: reader._csv_rows sniffs outside its try: UnicodeDecodeError traceback",
-        ),
     ),
 ]
 

@@ -188,11 +188,6 @@ def test_binary_garbage_named_csv_is_refused(run, tmp_path):
     assert_refused(run("gifts", path), "not a text CSV")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: reader._csv_rows reads the sniffing sample outside its try, so a file that "
-    "is neither UTF-8 nor GB18030 raises UnicodeDecodeError out of run_import",
-)
 def test_csv_in_neither_utf8_nor_gbk_is_refused_not_crashed(run, tmp_path):
     # Bytes 0x80 and 0xFF are invalid in UTF-8 and cannot start a GB18030 character.
     path = tmp_path / "gifts.csv"

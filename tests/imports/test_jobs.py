@@ -94,12 +94,6 @@ def test_refused_file_is_a_job_too(run, tmp_path):
     assert job.rejected_count == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: files.inspect_file hashes the file only after every check passed, so the "
-    "ImportJob of a refused file (wrong type, zip bomb, encrypted, over the limit) "
-    "records sha256='' and size=0: the hostile uploads are the ones an audit most needs",
-)
 @pytest.mark.parametrize("name", ["g.xlsx", "g.txt"])
 def test_refused_file_job_records_its_hash_and_size(run, tmp_path, name):
     path = tmp_path / name
@@ -276,12 +270,6 @@ def test_both_writers_store_the_same_values(superuser, tmp_path, settings):
     assert first.created_at is not None and first.updated_at is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: pipeline.run_import has no handler for unexpected errors (a reader "
-    "exception, a DataError): the job saved at the start stays PREVIEWED with no errors, "
-    "looking like a clean preview of 0 rows; ImportStatus.FAILED is never used",
-)
 def test_an_import_that_crashes_is_not_left_looking_previewed(run, tmp_path):
     path = tmp_path / "g.csv"
     path.write_bytes(",".join(GIFT_HEADERS).encode("gbk") + b"\r\nG1,\x80\xff\r\n")

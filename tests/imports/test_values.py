@@ -83,15 +83,7 @@ def test_dates_as_written(run, tmp_path, written):
 @pytest.mark.parametrize(
     "written",
     [
-        pytest.param(
-            "46329",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: values.to_date takes an Excel serial only as a number cell; "
-                "the same serial as text (a CSV saved from a General-format date column, "
-                "or a number stored as text) is refused as 'Not a date: 46329'",
-            ),
-        ),
+        "46329",
         "2026/11/3",
         "2026年11月3日",
     ],
@@ -208,12 +200,6 @@ def test_blank_rows_and_total_rows_are_skipped(run, tmp_path):
     assert (job.total_rows, job.created_count) == (3, 3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: reader.is_total_row looks at the first two filled cells, so a data row "
-    "whose second cell starts with 合计/总计/小计/total (the gift 'TotalEnergies 机油', the "
-    "name 合计礼盒) is dropped silently: not imported, not counted, not reported",
-)
 @pytest.mark.parametrize("name", ["TotalEnergies道达尔机油4L", "合计礼盒"])
 def test_a_gift_named_like_a_total_is_not_skipped(run, tmp_path, name):
     """Only a row that names a total instead of carrying a key is a totals row."""
@@ -229,12 +215,6 @@ def test_text_cells_are_stored_trimmed(run, tmp_path):
     assert Gift.objects.get(code="G0001").name == "车载吸尘器"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: values.to_text folds full-width punctuation in free text (names, notes, "
-    "addresses): 玻璃水（4瓶装） is stored as 玻璃水(4瓶装), so re-importing a sheet of gifts "
-    "entered in the admin or by seed_demo changes their names and counts them as updated",
-)
 def test_chinese_punctuation_in_names_is_kept(run, tmp_path, catalog):
     gift = catalog["physical"]
     gift.name = "玻璃水（4瓶装）"
@@ -325,13 +305,6 @@ def test_phone_stored_as_a_number_cell(run, tmp_path):
     assert Policy.objects.get(policy_no=policy_no(1)).phone == "13800138000"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: values.to_money turns a float cell into Decimal(repr(value)): a premium "
-    "computed in Excel (=3280*1.1, stored as 3608.0000000000005; Excel shows 3608.00) is "
-    "refused 'An amount has at most 2 decimal places.' Floats need rounding to the 15 "
-    "significant digits Excel shows before the 2-places check",
-)
 def test_money_computed_by_an_excel_formula(run, tmp_path):
     premium = Formula("=3280*1.1", 3280 * 1.1)  # Excel caches 3608.0000000000005
     rows = table(POLICY_HEADERS, [policy_row(1, 保费=premium)])
