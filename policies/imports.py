@@ -30,30 +30,29 @@ from gifts.models import ImportKind
 from policies.models import Policy, PolicySource, PolicyStatus, Product
 from policies.writers import BulkPolicyWriter, CopyPolicyWriter
 
-PRODUCT = choice_parser(
-    {
-        "交强险": Product.CTPL,
-        "机动车交通事故责任强制保险": Product.CTPL,
-        "ctpl": Product.CTPL,
-        "商业险": Product.COMMERCIAL,
-        "机动车商业保险": Product.COMMERCIAL,
-        "commercial": Product.COMMERCIAL,
-    }
-)
-STATUS = choice_parser(
-    {
-        "有效": PolicyStatus.IN_FORCE,
-        "在保": PolicyStatus.IN_FORCE,
-        "in force": PolicyStatus.IN_FORCE,
-        "退保": PolicyStatus.CANCELLED,
-        "已退保": PolicyStatus.CANCELLED,
-        "cancelled": PolicyStatus.CANCELLED,
-        "过期": PolicyStatus.EXPIRED,
-        "已过期": PolicyStatus.EXPIRED,
-        "满期": PolicyStatus.EXPIRED,
-        "expired": PolicyStatus.EXPIRED,
-    }
-)
+# Words a sheet may use for each stored value; the first word of a value is its label.
+PRODUCT_WORDS = {
+    "交强险": Product.CTPL,
+    "机动车交通事故责任强制保险": Product.CTPL,
+    "ctpl": Product.CTPL,
+    "商业险": Product.COMMERCIAL,
+    "机动车商业保险": Product.COMMERCIAL,
+    "commercial": Product.COMMERCIAL,
+}
+STATUS_WORDS = {
+    "有效": PolicyStatus.IN_FORCE,
+    "在保": PolicyStatus.IN_FORCE,
+    "in force": PolicyStatus.IN_FORCE,
+    "退保": PolicyStatus.CANCELLED,
+    "已退保": PolicyStatus.CANCELLED,
+    "cancelled": PolicyStatus.CANCELLED,
+    "过期": PolicyStatus.EXPIRED,
+    "已过期": PolicyStatus.EXPIRED,
+    "满期": PolicyStatus.EXPIRED,
+    "expired": PolicyStatus.EXPIRED,
+}
+PRODUCT = choice_parser(PRODUCT_WORDS)
+STATUS = choice_parser(STATUS_WORDS)
 _SERVICE_ITEM = re.compile(r"([^\d,，;；、\s]+?)\s*[:：x×*]?\s*(\d+)\s*次?")
 NO_PLATE = {"新车未上牌", "未上牌", "*-*", "暂无"}
 
@@ -163,6 +162,8 @@ class PolicyImporter(SheetImporter):
         self.writer = (CopyPolicyWriter if use_copy else BulkPolicyWriter)(POLICY_FIELDS)
 
     def check(self, rows):
+        if isinstance(self.writer, CopyPolicyWriter):
+            self.writer.wait()  # the last batch's upsert, so that its errors come first
         branches = self.branches_in_scope()
         if not hasattr(self, "_scope_ids"):
             self._scope_ids = {b.pk for b in branches.values()}

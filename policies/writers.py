@@ -5,11 +5,14 @@ rows, then bulk_create / bulk_update of what differs. ``CopyPolicyWriter`` is th
 PostgreSQL fast path: per batch, a binary COPY into a temporary staging table, then
 one set-based ``INSERT ... ON CONFLICT DO UPDATE ... WHERE IS DISTINCT FROM``.
 
-Upserting batch by batch (rather than once at the end) lets the database work while
-the next batch is being read and parsed; the whole import is still one transaction.
+Upserting batch by batch (rather than once at the end), from a thread, lets the
+database insert one batch while this process prepares the next; the whole import is
+still one transaction on one connection (psycopg serializes its use).
 """
 
-from django.db import connection
+import threading
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from policies.models import Policy
@@ -64,6 +67,7 @@ class CopyPolicyWriter:
         self.branch_at = fields.index("branch")
         self._types: list[int] | None = None
         self._foreign_keys: list[str] = []
+        self._pending: _Upsert | None = None
 
     def _prepare(self, cursor) -> None:
         """Create the staging table once per transaction; check foreign keys as rows go in."""
@@ -93,9 +97,13 @@ class CopyPolicyWriter:
     def add(self, rows, counts) -> None:
         if not rows:
             return
+        self.wait()
         fields, branch_at = self.fields, self.branch_at
         with connection.cursor() as cursor:
-            self._prepare(cursor)
+            if self._types is None:
+                self._prepare(cursor)
+            else:
+                cursor.execute(f"TRUNCATE {STAGING}")
             names = ", ".join(["policy_no", "source", *self.columns])
             with cursor.cursor.copy(f"COPY {STAGING} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(self._types)
@@ -106,20 +114,24 @@ class CopyPolicyWriter:
                     record.extend([values[field] for field in fields])
                     record[2 + branch_at] = record[2 + branch_at].pk
                     write_row(record)
-            created, updated = self._upsert(cursor)
-            cursor.execute(f"TRUNCATE {STAGING}")
-        counts.created += created
-        counts.updated += updated
-        counts.unchanged += len(rows) - created - updated
+        database = connections[DEFAULT_DB_ALIAS]  # this thread's, not the per-thread proxy
+        self._pending = _Upsert(database, self._upsert_sql(), counts, len(rows))
 
-    def _upsert(self, cursor) -> tuple[int, int]:
+    def wait(self) -> None:
+        """Wait for the last batch's upsert, which runs while the next batch is prepared
+        (reading, parsing, checking: the database connection is locked meanwhile, so any
+        query waits its turn). Raises what the upsert raised."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _upsert_sql(self) -> str:
         table = Policy._meta.db_table
         columns = ["source", *self.columns]
         assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
         current = ", ".join(f"{table}.{c}" for c in columns)
         incoming = ", ".join(f"EXCLUDED.{c}" for c in columns)
-        cursor.execute(
-            f"""
+        return f"""
             WITH upsert AS (
                 INSERT INTO {table} (policy_no, {", ".join(columns)}, created_at, updated_at)
                 SELECT policy_no, {", ".join(columns)}, now(), now() FROM {STAGING}
@@ -130,10 +142,9 @@ class CopyPolicyWriter:
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
             FROM upsert
             """  # noqa: S608 - names come from the model, values from the staging table
-        )
-        return cursor.fetchone()
 
     def finish(self, counts) -> None:
+        self.wait()
         if self._types is None:
             return
         with connection.cursor() as cursor:
@@ -141,3 +152,36 @@ class CopyPolicyWriter:
                 cursor.execute(f"SET CONSTRAINTS {connection.ops.quote_name(name)} DEFERRED")
             cursor.execute(f"DROP TABLE {STAGING}")
         self._types = None
+
+
+class _Upsert:
+    """One batch's upsert, run by a thread on the transaction's own connection (shared
+    with the thread the Django way, so that query logging and wrappers still apply)."""
+
+    def __init__(self, database, sql: str, counts, staged: int):
+        self.counts, self.staged = counts, staged
+        self.outcome: tuple | BaseException | None = None
+        database.inc_thread_sharing()
+        self.thread = threading.Thread(
+            target=self._run, args=(database, sql), name="policy-upsert", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, database, sql: str) -> None:
+        try:
+            with database.cursor() as cursor:
+                cursor.execute(sql)
+                self.outcome = cursor.fetchone()
+        except BaseException as exc:  # handed to the importing thread by result()
+            self.outcome = exc
+        finally:
+            database.dec_thread_sharing()
+
+    def result(self) -> None:
+        self.thread.join()
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        created, updated = self.outcome
+        self.counts.created += created
+        self.counts.updated += updated
+        self.counts.unchanged += self.staged - created - updated
