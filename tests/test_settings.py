@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every variable settings.py reads; a test starts from none of them set.
 CONFIG_VARS = [
     "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests, never by an operator
     "DJANGO_ENV",
     "DEBUG",
     "SECRET_KEY",
