@@ -19,6 +19,7 @@ import importlib
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import traceback
 from collections.abc import Iterator
@@ -64,6 +65,10 @@ def start_method() -> str:
     return "spawn"
 
 
+class CannotStart(Exception):
+    """No child process could be started (the caller reads the sheet itself)."""
+
+
 class ParallelSheet:
     """A sheet read and parsed by a child process; use as a context manager.
 
@@ -92,6 +97,8 @@ class ParallelSheet:
         self.receiver = None
 
     def __enter__(self) -> "ParallelSheet":
+        if self.process is not None:  # already started
+            return self
         context = multiprocessing.get_context(start_method())
         self.receiver, sender = context.Pipe(duplex=False)
         overrides = {
@@ -114,6 +121,10 @@ class ParallelSheet:
         )
         try:
             self.process.start()
+        except (OSError, AssertionError, ValueError) as exc:  # no fork, no room, a daemon
+            self.receiver.close()
+            self.process = None
+            raise CannotStart(str(exc)) from exc
         finally:
             sender.close()  # the child holds the only writing end: its exit is our EOF
         try:
@@ -184,6 +195,9 @@ def work(
     row_cap: int,
 ) -> None:
     """Child process: read, find the header, parse and send batches; never the database."""
+    # Ctrl-C reaches the whole process group: the parent decides, and stops the child.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a web server's graceful handler
     outbox = _Outbox(connection, AHEAD)
     try:
         _setup(overrides, language)

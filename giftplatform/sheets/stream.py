@@ -33,7 +33,8 @@ from giftplatform.sheets.files import SheetFileError
 
 READ_BLOCK = 1024 * 1024
 FIRST_PIECE = 4 * 1024 * 1024  # the first rows arrive quickly
-PIECE = 32 * 1024 * 1024
+PIECE = 16 * 1024 * 1024  # calamine holds about 5 times a piece; so does the copying
+LARGEST_PIECE = 64 * 1024 * 1024  # bigger pieces for a big shared-strings table, but no more
 MIN_PIECE = 256 * 1024
 MAX_PROLOG = 16 * 1024 * 1024
 
@@ -102,7 +103,7 @@ def calamine_rows(
         strings = _SharedStrings(_member(archive, "xl/sharedStrings.xml"))
         styles = _member(archive, "xl/styles.xml")
         # Pieces may re-read many shared strings: with a large table, cut bigger pieces.
-        largest = min(max(PIECE, 2 * len(strings.data or b"")), max_piece)
+        largest = min(max(PIECE, len(strings.data or b"")), LARGEST_PIECE, max_piece)
         sizes = _sizes(min(FIRST_PIECE, largest), largest)
         with archive.open(part) as stream:
             first, consumed = True, 0

@@ -121,20 +121,22 @@ def _parsed_batches(importer, inspected, sheet: str | None):
     a large sheet, so that reading and parsing overlap checking and writing."""
     columns, size = importer.columns, settings.IMPORT_BATCH_SIZE
     if parallel.worth_it(inspected, sheet):
-        with parallel.ParallelSheet(
-            inspected,
-            sheet,
-            type(importer),
-            batch_size=size,
-            row_cap=settings.IMPORT_MAX_ROWS,
-        ) as child:
-            keys = [c.key for c in columns]
-            yield (
-                child.sheet_name,
-                child.header,
-                (build_rows(keys, batch) for batch in child.batches()),
-            )
-        return
+        child = parallel.ParallelSheet(
+            inspected, sheet, type(importer), batch_size=size, row_cap=settings.IMPORT_MAX_ROWS
+        )
+        try:
+            child.__enter__()
+        except parallel.CannotStart:
+            logger.warning("no child process to read the sheet; reading it here", exc_info=True)
+        else:
+            with child:
+                keys = [c.key for c in columns]
+                yield (
+                    child.sheet_name,
+                    child.header,
+                    (build_rows(keys, batch) for batch in child.batches()),
+                )
+            return
     opened = open_sheet(inspected, sheet)
     header, pending = locate_header(opened.rows, columns)
     parser = RowParser(columns, header)

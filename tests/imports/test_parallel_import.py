@@ -247,3 +247,19 @@ def test_a_sheet_read_in_pieces_or_streamed_imports_like_one_read_whole(
     assert whole["status"] == ImportStatus.REJECTED
     assert [e["row"] for e in whole["errors"]] == [337]
     assert other == whole
+
+
+def test_without_a_child_the_sheet_is_read_here(run, settings, tmp_path, futian, monkeypatch):
+    """A daemon process (a worker pool's) may not start children: read the sheet here."""
+    settings.IMPORT_PARALLEL_MIN_BYTES = 0
+
+    def refuse(self):
+        raise AssertionError("daemonic processes are not allowed to have children")
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
+    path = write_xlsx(tmp_path / "p.xlsx", table(POLICY_HEADERS, policy_rows(20)))
+
+    job = run("policies", path)
+
+    assert job.status == ImportStatus.COMMITTED, job.errors
+    assert job.created_count == 20
