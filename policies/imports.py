@@ -15,6 +15,7 @@ from giftplatform.sheets.values import (
     to_date,
     to_money,
     to_non_negative_int,
+    to_plain,
     to_text,
 )
 from giftplatform.validators import (
@@ -59,7 +60,7 @@ NO_PLATE = {"新车未上牌", "未上牌", "*-*", "暂无"}
 
 def parse_contract_services(value: object) -> dict[str, int]:
     """'道路救援7次，代为送检1次' -> {'road_rescue': 7, 'inspection_on_behalf': 1}."""
-    text = to_text(value)
+    text = to_plain(value)
     uses: dict[str, int] = {}
     rest = _SERVICE_ITEM.sub("", text)
     if re.sub(r"[,，;；、\s]", "", rest):
@@ -78,8 +79,28 @@ def parse_contract_services(value: object) -> dict[str, int]:
 
 
 def parse_plate(value: object) -> str:
-    text = to_text(value)
+    text = to_plain(value)
     return "" if text in NO_PLATE else normalize_plate(text)
+
+
+def parse_mobile(value: object) -> str:
+    return normalize_mobile(to_plain(value))  # a number cell 13800138000.0 reads as typed
+
+
+def parse_vin(value: object) -> str:
+    return normalize_vin(to_plain(value))
+
+
+def parse_id_number(value: object) -> str:
+    if isinstance(value, float) and value >= 1e15:
+        # Excel keeps 15 significant digits of a number: the last three digits are gone.
+        raise ValidationError(
+            gettext_lazy(
+                "Excel stored this ID number as a number and lost its last digits; "
+                "format the column as text and type it again."
+            )
+        )
+    return normalize_resident_id(to_plain(value))
 
 
 def parse_seats(value: object) -> int:
@@ -125,12 +146,12 @@ class PolicyImporter(SheetImporter):
         Column("insured_name", ("被保险人", "被保险人姓名", "insured", "insured name"), to_text,
                True, "张三"),
         Column("id_number", ("证件号码", "身份证号", "身份证号码", "id number"),
-               normalize_resident_id, False, "11010519491231002X", ""),
-        Column("phone", ("手机号", "手机号码", "联系电话", "mobile", "phone"), normalize_mobile,
+               parse_id_number, False, "11010519491231002X", ""),
+        Column("phone", ("手机号", "手机号码", "联系电话", "mobile", "phone"), parse_mobile,
                False, "13800138000", ""),
         Column("plate", ("车牌号", "车牌号码", "车牌", "plate"), parse_plate, False, "粤B12345",
                ""),
-        Column("vin", ("车架号", "VIN", "车辆识别代号", "车架号(VIN)"), normalize_vin, False,
+        Column("vin", ("车架号", "VIN", "车辆识别代号", "车架号(VIN)"), parse_vin, False,
                "LFV2A21K797044155", ""),
         Column("vehicle_type", ("车辆类型", "车型", "vehicle type"), to_text, False, "小型轿车",
                ""),

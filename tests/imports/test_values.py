@@ -292,13 +292,6 @@ def test_policy_row_is_stored_normalized(run, tmp_path, fmt):
     assert policy.source == PolicySource.IMPORT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: policies.imports uses validators.normalize_mobile (and normalize_vin, "
-    "normalize_resident_id, normalize_plate) as cell parsers without values.to_text: a "
-    "mobile number Excel stored as a number cell reads as 13800138000.0 and is refused "
-    "'Mobile number must be 11 digits starting with 1.'",
-)
 def test_phone_stored_as_a_number_cell(run, tmp_path):
     import_policies(run, tmp_path, [policy_row(1, 手机号=13800138000)])
 
@@ -370,3 +363,11 @@ def test_policies_from_the_demo_generator_import_cleanly(run, tmp_path):
     assert stored.premium == rows[0]["保费"]
     assert stored.vin == rows[0]["车架号"]
     assert stored.start_date == rows[0]["起保日期"]
+
+
+def test_an_id_number_excel_stored_as_a_number_gets_a_useful_message(run, tmp_path):
+    row = policy_row(1)
+    row["证件号码"] = 110105194912310000.0  # Excel kept 15 significant digits
+    job = run("policies", write_xlsx(tmp_path / "p.xlsx", table(POLICY_HEADERS, [row])))
+    assert job.status == ImportStatus.REJECTED
+    assert any("text" in e["message"] or "文本" in e["message"] for e in job.errors), job.errors
