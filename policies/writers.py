@@ -11,6 +11,7 @@ still one transaction on one connection (psycopg serializes its use).
 """
 
 import threading
+from operator import itemgetter
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
@@ -98,7 +99,7 @@ class CopyPolicyWriter:
         if not rows:
             return
         self.wait()
-        fields, branch_at = self.fields, self.branch_at
+        record_of, branch_at = itemgetter("policy_no", "source", *self.fields), 2 + self.branch_at
         with connection.cursor() as cursor:
             if self._types is None:
                 self._prepare(cursor)
@@ -109,10 +110,8 @@ class CopyPolicyWriter:
                 copy.set_types(self._types)
                 write_row = copy.write_row
                 for row in rows:
-                    values = row.values
-                    record = [values["policy_no"], values["source"]]
-                    record.extend([values[field] for field in fields])
-                    record[2 + branch_at] = record[2 + branch_at].pk
+                    record = list(record_of(row.values))
+                    record[branch_at] = record[branch_at].pk
                     write_row(record)
         database = connections[DEFAULT_DB_ALIAS]  # this thread's, not the per-thread proxy
         self._pending = _Upsert(database, self._upsert_sql(), counts, len(rows))
