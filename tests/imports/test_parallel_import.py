@@ -201,19 +201,12 @@ def test_a_child_that_crashes_is_reported_not_ignored(run, settings, tmp_path, f
     assert not multiprocessing.active_children()
 
 
-def test_threads_make_the_child_spawned(settings):
+@pytest.mark.parametrize(("threads", "method"), [(1, "fork"), (2, "spawn")])
+def test_threads_make_the_child_spawned(settings, monkeypatch, threads, method):
     settings.IMPORT_PARALLEL_START_METHOD = ""
-    assert parallel.start_method() == "fork"
-    import threading
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: threads)
 
-    release = threading.Event()
-    thread = threading.Thread(target=release.wait)
-    thread.start()
-    try:
-        assert parallel.start_method() == "spawn"
-    finally:
-        release.set()
-        thread.join()
+    assert parallel.start_method() == method
 
 
 def test_small_sheets_stay_in_this_process(settings, tmp_path):
