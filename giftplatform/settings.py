@@ -173,8 +173,15 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
 IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=200)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_100_000)
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=5000)
-# Above this much sheet XML, rows are streamed by openpyxl instead of loaded by calamine.
+# How much sheet XML calamine holds at once (a sheet is read a piece at a time);
+# 0 reads every sheet with openpyxl's streaming reader instead.
 IMPORT_CALAMINE_MAX_XML_BYTES = env.int("IMPORT_CALAMINE_MAX_XML_BYTES", default=200 * 1024 * 1024)
+# Sheets above this size are read and parsed by a child process while this one
+# checks and writes (two cores at work); IMPORT_PARALLEL=false turns that off.
+IMPORT_PARALLEL = env.bool("IMPORT_PARALLEL", default=True)
+IMPORT_PARALLEL_MIN_BYTES = env.int("IMPORT_PARALLEL_MIN_BYTES", default=2 * 1024 * 1024)
+# fork | forkserver | spawn; empty: fork when the process has one thread, else spawn.
+IMPORT_PARALLEL_START_METHOD = env.str("IMPORT_PARALLEL_START_METHOD", default="")
 
 # Tasks run inline unless a broker is configured (later issues move imports to Celery).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -26,13 +26,13 @@ class PolicySource(models.TextChoices):
 class Policy(models.Model):
     """A car policy (保单). Identifiers are stored normalized (upper case, no spaces)."""
 
-    policy_no = models.CharField(_("policy no."), max_length=40, unique=True)
+    policy_no = models.CharField(_("policy no."), max_length=40)
     product = models.CharField(_("product"), max_length=12, choices=Product.choices)
     insured_name = models.CharField(_("insured"), max_length=100)
-    id_number = models.CharField(_("ID number"), max_length=18, blank=True, db_index=True)
-    phone = models.CharField(_("mobile"), max_length=11, blank=True, db_index=True)
-    plate = models.CharField(_("plate"), max_length=10, blank=True, db_index=True)
-    vin = models.CharField(_("VIN"), max_length=17, blank=True, db_index=True)
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    phone = models.CharField(_("mobile"), max_length=11, blank=True)
+    plate = models.CharField(_("plate"), max_length=10, blank=True)
+    vin = models.CharField(_("VIN"), max_length=17, blank=True)
     vehicle_type = models.CharField(_("vehicle type"), max_length=40, blank=True)
     usage = models.CharField(_("usage"), max_length=40, blank=True)
     seats = models.PositiveSmallIntegerField(_("seats"), null=True, blank=True)
@@ -41,8 +41,13 @@ class Policy(models.Model):
     premium = MoneyField(_("premium"))
     channel = models.CharField(_("channel"), max_length=40, blank=True)
     agent_code = models.CharField(_("agent code"), max_length=40, blank=True)
+    # Indexed by policy_branch_issued, which leads with the branch.
     branch = models.ForeignKey(
-        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="policies"
+        Branch,
+        verbose_name=_("branch"),
+        on_delete=models.PROTECT,
+        related_name="policies",
+        db_index=False,
     )
     issue_date = models.DateField(_("issue date"))
     start_date = models.DateField(_("start date"))
@@ -64,11 +69,18 @@ class Policy(models.Model):
         verbose_name = _("policy")
         verbose_name_plural = _("policies")
         ordering = ["-issue_date", "-id"]
+        # Look-ups are exact (policies.selectors): plain b-tree indexes, no LIKE indexes,
+        # which would only slow every import down.
         indexes = [
             models.Index(fields=["branch", "-issue_date"], name="policy_branch_issued"),
             models.Index(fields=["-issue_date", "-id"], name="policy_issued_order"),
+            models.Index(fields=["id_number"], name="policy_id_number"),
+            models.Index(fields=["phone"], name="policy_phone"),
+            models.Index(fields=["plate"], name="policy_plate"),
+            models.Index(fields=["vin"], name="policy_vin"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["policy_no"], name="policy_no_unique"),
             models.CheckConstraint(
                 condition=Q(start_date__lte=F("end_date")), name="policy_start_before_end"
             ),

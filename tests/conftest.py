@@ -12,9 +12,7 @@ MANAGER_APPS = ["gifts", "policies", "suppliers", "giftplatform"]
 def make_manager(username, branch):
     """A gift manager: model permissions on the gift apps, rows scoped to ``branch``."""
     user = UserFactory(username=username, branch=branch)
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label__in=MANAGER_APPS)
-    )
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=MANAGER_APPS))
     return user
 
 
