@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from giftplatform import access
@@ -103,6 +104,35 @@ class SheetImporter:
 
 def changed_fields(instance, values: dict, fields: list[str]) -> list[str]:
     return [f for f in fields if getattr(instance, f) != values[f]]
+
+
+def upsert_by_code(model, rows, existing: dict, fields: list[str], counts: Counts, clean=None):
+    """Create the rows whose code is new, update those that differ, count the rest.
+
+    ``existing`` maps code -> instance (from the importer's check); ``clean`` may
+    adjust a row's field values before they are compared and written.
+    """
+    created, updated = [], []
+    for row in rows:
+        values = {f: row.values[f] for f in fields}
+        if clean is not None:
+            clean(values)
+        instance = existing.get(row.values["code"])
+        if instance is None:
+            created.append(model(code=row.values["code"], **values))
+        elif changed_fields(instance, values, fields):
+            for name, value in values.items():
+                setattr(instance, name, value)
+            updated.append(instance)
+        else:
+            counts.unchanged += 1
+    now = timezone.now()  # bulk_update never applies auto_now
+    for instance in updated:
+        instance.updated_at = now
+    model.objects.bulk_create(created, batch_size=1000)
+    model.objects.bulk_update(updated, [*fields, "updated_at"], batch_size=1000)
+    counts.created += len(created)
+    counts.updated += len(updated)
 
 
 def group_by(items, key):

@@ -1,7 +1,6 @@
 """Gift sheets, stock receipts and voucher-code lists."""
 
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from giftplatform import access
@@ -17,7 +16,7 @@ from giftplatform.sheets.values import (
     to_positive_int,
     to_text,
 )
-from gifts.imports.base import SheetImporter, changed_fields
+from gifts.imports.base import SheetImporter, upsert_by_code
 from gifts.imports.registry import register
 from gifts.models import (
     ContractService,
@@ -204,25 +203,7 @@ class GiftImporter(SheetImporter):
         values["provider"] = provider
 
     def write(self, rows, counts):
-        created, updated = [], []
-        for row in rows:
-            values = {f: row.values[f] for f in GIFT_FIELDS}
-            gift = self.existing.get(row.values["code"])
-            if gift is None:
-                created.append(Gift(code=row.values["code"], **values))
-            elif changed_fields(gift, values, GIFT_FIELDS):
-                for name, value in values.items():
-                    setattr(gift, name, value)
-                updated.append(gift)
-            else:
-                counts.unchanged += 1
-        now = timezone.now()
-        for gift in updated:
-            gift.updated_at = now
-        Gift.objects.bulk_create(created, batch_size=1000)
-        Gift.objects.bulk_update(updated, [*GIFT_FIELDS, "updated_at"], batch_size=1000)
-        counts.created += len(created)
-        counts.updated += len(updated)
+        upsert_by_code(Gift, rows, self.existing, GIFT_FIELDS, counts)
 
 
 @register

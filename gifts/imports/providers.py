@@ -1,13 +1,12 @@
 """Provider sheets: suppliers and service providers, matched by code."""
 
 from django.core.validators import validate_email
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from giftplatform.sheets.schema import Column
 from giftplatform.sheets.values import choice_parser, to_code, to_date, to_text
 from giftplatform.validators import normalize_uscc
-from gifts.imports.base import SheetImporter, changed_fields
+from gifts.imports.base import SheetImporter, upsert_by_code
 from gifts.imports.registry import register
 from gifts.models import ImportKind
 from suppliers.models import Provider, ProviderKind, ProviderStatus, SettlementCycle
@@ -57,6 +56,10 @@ FIELDS = [
     "name", "kind", "credit_code", "contact_name", "phone", "email", "address",
     "contract_start", "contract_end", "settlement_cycle", "status",
 ]  # fmt: skip
+
+
+def _blank_credit_code(values: dict) -> None:
+    values["credit_code"] = values["credit_code"] or None  # unique, so NULL rather than ""
 
 
 @register
@@ -135,23 +138,4 @@ class ProviderImporter(SheetImporter):
                 )
 
     def write(self, rows, counts):
-        created, updated = [], []
-        for row in rows:
-            values = {f: row.values[f] for f in FIELDS}
-            values["credit_code"] = values["credit_code"] or None
-            existing = self.existing.get(row.values["code"])
-            if existing is None:
-                created.append(Provider(code=row.values["code"], **values))
-            elif changed_fields(existing, values, FIELDS):
-                for name, value in values.items():
-                    setattr(existing, name, value)
-                updated.append(existing)
-            else:
-                counts.unchanged += 1
-        now = timezone.now()
-        for provider in updated:
-            provider.updated_at = now
-        Provider.objects.bulk_create(created)
-        Provider.objects.bulk_update(updated, [*FIELDS, "updated_at"])
-        counts.created += len(created)
-        counts.updated += len(updated)
+        upsert_by_code(Provider, rows, self.existing, FIELDS, counts, clean=_blank_credit_code)
