@@ -12,6 +12,9 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
+# Re-exported for the tests: the sheet layout seed_demo and the benchmarks use.
+from giftplatform.demo.generators import POLICY_HEADERS  # noqa: F401
+
 GIFT_HEADERS = (
     "礼品编码",
     "礼品名称",
@@ -164,30 +167,6 @@ def write_zip_bomb(path: Path, member_bytes: int = 50 * 1024 * 1024) -> Path:
     return Path(path)
 
 
-POLICY_HEADERS = (
-    "保单号",
-    "险种",
-    "被保险人",
-    "证件号码",
-    "手机号",
-    "车牌号",
-    "车架号",
-    "车辆类型",
-    "使用性质",
-    "座位数",
-    "初次登记日期",
-    "新车",
-    "保费",
-    "渠道",
-    "代理人代码",
-    "机构代码",
-    "签单日期",
-    "起保日期",
-    "终保日期",
-    "保单状态",
-    "续保",
-    "增值服务",
-)
 VALID_VIN = "LFV2A21K797044155"
 VALID_ID = "11010519491231002X"
 
