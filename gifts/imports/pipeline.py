@@ -11,7 +11,7 @@ import logging
 import shutil
 import time
 from contextlib import contextmanager
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from django.conf import settings
@@ -143,7 +143,7 @@ def _parsed_batches(importer, inspected, sheet: str | None):
     yield (
         opened.name,
         header,
-        (parser.parse_batch(chunk) for chunk in _batches(_chain(pending, opened.rows), size)),
+        (parser.parse_batch(chunk) for chunk in _batches(chain(pending, opened.rows), size)),
     )
 
 
@@ -190,11 +190,6 @@ def _process(importer, batches, errors, counts, dry_run) -> int:
     except _Rollback:
         pass
     return total
-
-
-def _chain(first, second):
-    yield from first
-    yield from second
 
 
 def import_preview(*, actor, kind: str, path: Path, file_name: str, sheet: str | None = None):

@@ -1,6 +1,7 @@
 """Sheets the import pages hand back: a template per kind, the sheet with its errors, a sample."""
 
 from collections import defaultdict
+from itertools import chain
 from pathlib import Path
 
 from django.conf import settings
@@ -42,7 +43,7 @@ def write_error_sheet(job: ImportJob, target) -> None:
         header_cells[index] = header.titles[key]
 
     def rows():
-        for number, cells in _chain(pending, sheet.rows):
+        for number, cells in chain(pending, sheet.rows):
             cells = list(cells[:width]) + [""] * (width - len(cells))
             yield [number, *cells, "；".join(by_row.get(number, []))]
 
@@ -67,7 +68,7 @@ def sample_rows(job: ImportJob, limit: int = 10) -> tuple[list[str], list[list[s
     parser = RowParser(tuple(present), header)
     labels = _choice_labels(get_importer(job.kind).model)
     samples = []
-    for number, cells in _chain(pending, sheet.rows):
+    for number, cells in chain(pending, sheet.rows):
         row = parser.parse(number, cells)
         if row is None:
             continue
@@ -94,8 +95,3 @@ def _display(value, labels: dict | None = None) -> str:
     if isinstance(value, dict):
         return "，".join(f"{k} {v}" for k, v in value.items())
     return to_text(value)
-
-
-def _chain(first, second):
-    yield from first
-    yield from second

@@ -13,23 +13,8 @@ import openpyxl
 import xlsxwriter
 
 # Re-exported for the tests: the sheet layout seed_demo and the benchmarks use.
-from giftplatform.demo.generators import POLICY_HEADERS  # noqa: F401
+from giftplatform.demo.generators import GIFT_HEADERS, POLICY_HEADERS  # noqa: F401
 
-GIFT_HEADERS = (
-    "礼品编码",
-    "礼品名称",
-    "类型",
-    "增值服务项目",
-    "类别编码",
-    "供应商编码",
-    "面值",
-    "单位成本",
-    "低库存预警",
-    "有效期起",
-    "有效期止",
-    "所属机构",
-    "启用",
-)
 GIFT_HEADERS_EN = (
     "gift code",
     "gift name",
