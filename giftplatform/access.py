@@ -20,9 +20,25 @@ BRANCH_PATHS = {
     "gifts.stockmovement": "gift__branch",
     "gifts.vouchercode": "gift__branch",
     "policies.policy": "branch",
+    "distribution.rule": "branch",
+    "distribution.quota": "branch",
+    "distribution.quotausage": "quota__branch",
+    "distribution.changerequest": "branch",
+    "distribution.batchrun": "rule__branch",
+    "distribution.distribution": "branch",
+    "distribution.distributionitem": "distribution__branch",
 }
 # Models whose rows with no branch are shared with every staff member.
-SHARED_WHEN_NO_BRANCH = {"gifts.gift", "gifts.stockmovement", "gifts.vouchercode"}
+SHARED_WHEN_NO_BRANCH = {
+    "gifts.gift",
+    "gifts.stockmovement",
+    "gifts.vouchercode",
+    "distribution.rule",
+    "distribution.quota",
+    "distribution.quotausage",
+    "distribution.changerequest",
+    "distribution.batchrun",
+}
 # Models whose rows belong to the user who made them.
 OWNED_BY = {"gifts.importjob": "actor"}
 

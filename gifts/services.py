@@ -96,3 +96,26 @@ def gift_adjust_stock(*, actor, gift: Gift, quantity: int, note: str) -> StockMo
         reason=MovementReason.ADJUSTMENT,
         note=note.strip(),
     )
+
+
+def gift_issue_stock(*, actor, gift: Gift, quantity: int, reference: str) -> StockMovement:
+    """Take ``quantity`` out for a hand-out; the caller's transaction makes it all-or-nothing."""
+    return _move_stock(
+        actor=actor,
+        gift=gift,
+        quantity=-quantity,
+        reason=MovementReason.DISTRIBUTION,
+        reference=reference,
+    )
+
+
+def gift_return_stock(*, actor, gift: Gift, quantity: int, reference: str, note: str):
+    """Put back what a cancelled or rejected hand-out had taken."""
+    return _move_stock(
+        actor=actor,
+        gift=gift,
+        quantity=quantity,
+        reason=MovementReason.CANCELLATION,
+        reference=reference,
+        note=note,
+    )
