@@ -14,9 +14,11 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from stdnum.cn import uscc
 
+from distribution.demo import QUOTAS, RULES, seed_rules_and_quotas
 from giftplatform.demo.generators import (
     CONTRACT_SERVICE_NAMES,
     DEMO_BRANCH_CODES,
@@ -206,6 +208,7 @@ class Command(BaseCommand):
             self.seed_stock(gifts, actor=users[0][0])
             self.seed_vouchers(gifts)
             self.seed_policies(policies, branches)
+            self.seed_rules(users)
         self.print_logins(users)
 
     def report(self, what: str, created: int, total: int) -> None:
@@ -264,15 +267,13 @@ class Command(BaseCommand):
 
     def seed_users(self, branches: dict[str, Branch]) -> list[tuple]:
         """(user, role, created) for each demo login; existing users are left as they are."""
-        manager_permissions = list(
-            Permission.objects.filter(
-                content_type__app_label__in=["gifts", "policies", "suppliers"]
-            )
-        )
         specs = (
             ("admin", "系统管理员", _("platform admin"), "4403", True),
             ("manager", "张敏", _("gift manager"), "4403", False),
             ("manager_futian", "李娜", _("gift manager"), "440304", False),
+            ("clerk_futian", "王芳", _("counter staff"), "440304", False),
+            ("clerk_nanshan", "赵磊", _("counter staff"), "440305", False),
+            ("approver", "陈静", _("approver"), "4403", False),
         )
         # Hashing takes a good second (PBKDF2): once, when a user is missing, for all three.
         password_hash = cache(partial(make_password, DEMO_PASSWORD))
@@ -289,10 +290,16 @@ class Command(BaseCommand):
                 },
             )
             if created and not is_superuser:
-                user.user_permissions.set(manager_permissions)
+                user.user_permissions.set(demo_permissions(username))
             users.append((user, role, created))
         self.report(_("Users"), sum(created for *_rest, created in users), len(users))
         return users
+
+    def seed_rules(self, users: list[tuple]) -> None:
+        by_name = {user.username: user for user, _role, _created in users}
+        rules, quotas = seed_rules_and_quotas(maker=by_name["manager"], checker=by_name["approver"])
+        self.report(_("Distribution rules"), rules, len(RULES))
+        self.report(_("Quotas"), quotas, len(QUOTAS))
 
     def seed_gifts(self, branches: dict[str, Branch]) -> list[Gift]:
         rows = list(gift_rows(GIFT_COUNT, SEED, GIFT_PROVIDERS, GIFT_CATEGORIES))
@@ -433,6 +440,27 @@ class Command(BaseCommand):
                     for cell, width in zip(line, widths, strict=True)
                 )
             )
+
+
+# Until the roles of the access issue exist, each demo login gets a plain permission set.
+DEMO_PERMISSIONS = {
+    "manager": ("gifts.*", "policies.*", "suppliers.*", "distribution.*"),
+    "manager_futian": ("gifts.*", "policies.*", "suppliers.*", "distribution.*"),
+    "clerk_futian": ("policies.view_*", "gifts.view_*", "distribution.view_*",
+                     "distribution.add_distribution"),
+    "clerk_nanshan": ("policies.view_*", "gifts.view_*", "distribution.view_*",
+                      "distribution.add_distribution"),
+    "approver": ("policies.view_*", "gifts.view_*", "distribution.view_*",
+                 "distribution.approve_*"),
+}  # fmt: skip
+
+
+def demo_permissions(username: str) -> list[Permission]:
+    wanted = Q(pk__in=[])
+    for pattern in DEMO_PERMISSIONS.get(username, ()):
+        app, codename = pattern.split(".")
+        wanted |= Q(content_type__app_label=app, codename__startswith=codename.rstrip("*"))
+    return list(Permission.objects.filter(wanted))
 
 
 def _width(text: str) -> int:
