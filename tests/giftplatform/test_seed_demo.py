@@ -8,9 +8,10 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import translation
 
+from distribution.models import ChangeRequest, Quota, Rule
 from giftplatform.demo.generators import (
     AS_OF,
     CONTRACT_SERVICE_NAMES,
@@ -34,6 +35,8 @@ from giftplatform.validators import (
 from gifts.models import Gift, GiftCategory, GiftKind, StockMovement, VoucherCode
 from policies.models import Policy, PolicyStatus, Product
 from suppliers.models import Provider, ProviderKind
+
+DEMO_USERS = ("admin", "manager", "manager_futian", "clerk_futian", "clerk_nanshan", "approver")
 
 MODELS = (Branch, Provider, GiftCategory, Gift, StockMovement, VoucherCode, Policy)
 
@@ -76,11 +79,12 @@ def test_seed_creates_the_demo_world(seeded):
     assert Gift.objects.count() == 12
     assert set(Gift.objects.values_list("kind", flat=True)) == set(GiftKind.values)
     assert Policy.objects.count() == 200
-    assert set(get_user_model().objects.values_list("username", flat=True)) == {
-        "admin",
-        "manager",
-        "manager_futian",
-    }
+    assert set(get_user_model().objects.values_list("username", flat=True)) == set(DEMO_USERS)
+    assert Rule.objects.filter(status="active").count() == 4
+    assert Quota.objects.filter(status="active").count() == 5
+    # Each demo rule and quota went live through a second person.
+    approved = ChangeRequest.objects.filter(status="approved")
+    assert approved.count() == 9 and not approved.filter(checker=F("maker")).exists()
 
 
 def test_second_run_changes_nothing(seeded):
@@ -200,7 +204,7 @@ def test_demo_users_and_their_scope(seeded):
     assert users["manager_futian"].branch.code == "440304"
     manager_permissions = set(
         Permission.objects.filter(
-            content_type__app_label__in=["gifts", "policies", "suppliers"]
+            content_type__app_label__in=["gifts", "policies", "suppliers", "distribution"]
         ).values_list("pk", flat=True)
     )
     for username in ("manager", "manager_futian"):
@@ -209,12 +213,16 @@ def test_demo_users_and_their_scope(seeded):
         assert set(user.user_permissions.values_list("pk", flat=True)) == manager_permissions
         assert user.has_perm("gifts.change_gift")
         assert authenticate(username=username, password=DEMO_PASSWORD) == user
+    assert users["clerk_futian"].has_perm("distribution.add_distribution")
+    assert not users["clerk_futian"].has_perm("distribution.approve_distribution")
+    assert users["approver"].has_perm("distribution.approve_changerequest")
+    assert not users["approver"].has_perm("distribution.add_rule")
 
 
 def test_logins_are_printed(seeded):
-    for text in ("admin", "manager", "manager_futian", DEMO_PASSWORD, "4403", "440304"):
+    for text in (*DEMO_USERS, DEMO_PASSWORD, "4403", "440304"):
         assert text in seeded
-    assert seeded.count(DEMO_PASSWORD) == 3
+    assert seeded.count(DEMO_PASSWORD) == len(DEMO_USERS)
 
 
 def test_minimal_creates_no_gifts_or_policies(db):
@@ -222,7 +230,8 @@ def test_minimal_creates_no_gifts_or_policies(db):
     assert Branch.objects.count() == 6
     assert Provider.objects.count() == 8
     assert GiftCategory.objects.count() == 5
-    assert get_user_model().objects.count() == 3
+    assert get_user_model().objects.count() == len(DEMO_USERS)
+    assert not Rule.objects.exists()
     for model in (Gift, StockMovement, VoucherCode, Policy):
         assert not model.objects.exists()
     assert DEMO_PASSWORD in output
