@@ -139,6 +139,7 @@ def _write_items(distribution: Distribution, plan: Plan, actor, reserved: bool, 
 
 
 def _plan(policy: Policy, rule: Rule, choices: Mapping[str, int], now) -> Plan:
+    now = timezone.localtime(now)  # the engine's "today" is now's own date
     rule_specs = loaders.rule_specs(loaders.live_rules(), now)
     if not any(s.rule_id == rule.pk for s in rule_specs):
         raise DistributionRefused([_("Rule %(rule)s is not active.") % {"rule": rule.name}])
