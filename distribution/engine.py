@@ -313,6 +313,7 @@ def _judge_rule(
         rewards=lines,
         quota_effects=effects,
         needs_approval=needs_approval,
+        choices={r.option_group: r.reward_id for r in combo if r.option_group},
     )
     return matched, combo, budgets
 

@@ -162,6 +162,10 @@ class RuleVerdict:
     quota_effects: tuple[QuotaEffect, ...] = ()
     needs_approval: bool = False
     tax_treatment: str = "sale"
+    # Matched rules: the option chosen in each group by the cheapest combination that fits
+    # every budget (what quota_effects counted); pass it to ``engine.plan`` for a default
+    # hand-out (batch runs, the workbench's preselection).
+    choices: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
