@@ -20,6 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import groupby
+from operator import eq, ge, gt, le, lt, ne
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -167,33 +168,30 @@ def _clean_scalar(attribute: Attribute, value: Any) -> Any:
         if text in _FALSE:
             return False
         raise _invalid(attribute, _("%(value)s is not yes or no"), value=value)
-    if kind == MONEY:
-        if isinstance(value, bool):
-            raise _invalid(attribute, _("%(value)s is not an amount"), value=value)
-        text = str(value).replace("¥", "").replace("￥", "").replace("元", "").replace(",", "")
+    if kind in (MONEY, INT):
+        problem = (
+            _("%(value)s is not an amount")
+            if kind == MONEY
+            else _("%(value)s is not a whole number")
+        )
+        text = str(value)
+        for noise in ("¥", "￥", "元", ",") if kind == MONEY else ():
+            text = text.replace(noise, "")
         try:
-            amount = Decimal(text.strip())
+            number = None if isinstance(value, bool) else Decimal(text.strip())
         except InvalidOperation:
-            raise _invalid(attribute, _("%(value)s is not an amount"), value=value) from None
-        if not amount.is_finite():
-            raise _invalid(attribute, _("%(value)s is not an amount"), value=value)
-        if amount < 0:
-            raise _invalid(attribute, _("%(value)s is negative"), value=value)
-        if amount != amount.quantize(CENT):
-            raise _invalid(attribute, _("%(value)s has more than 2 decimal places"), value=value)
-        return str(amount.quantize(CENT))
-    if kind == INT:
-        if isinstance(value, bool):
-            raise _invalid(attribute, _("%(value)s is not a whole number"), value=value)
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            raise _invalid(attribute, _("%(value)s is not a whole number"), value=value) from None
-        if not number.is_finite() or number != number.to_integral_value():
-            raise _invalid(attribute, _("%(value)s is not a whole number"), value=value)
+            number = None
+        if number is None or not number.is_finite():
+            raise _invalid(attribute, problem, value=value)
         if number < 0:
             raise _invalid(attribute, _("%(value)s is negative"), value=value)
-        return int(number)
+        if kind == INT:
+            if number != number.to_integral_value():
+                raise _invalid(attribute, problem, value=value)
+            return int(number)
+        if number != number.quantize(CENT):
+            raise _invalid(attribute, _("%(value)s has more than 2 decimal places"), value=value)
+        return str(number.quantize(CENT))
     if kind == DATE:
         if isinstance(value, datetime):
             value = value.date()
@@ -340,36 +338,27 @@ def _show_expected(attr: Attribute, operator: str, expected: Any) -> str:
     return _show(attr, expected)
 
 
-def _compare(attr: Attribute, operator: str, actual: Any, expected: Any) -> bool:
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": eq,
+    "ne": ne,
+    "in": lambda actual, expected: actual in expected,
+    "not_in": lambda actual, expected: actual not in expected,
+    "gt": gt,
+    "gte": ge,
+    "lt": lt,
+    "lte": le,
+    "between": lambda actual, expected: expected[0] <= actual <= expected[1],
+    "startswith": lambda actual, expected: actual.startswith(expected),
+}
+
+
+def _compare(attr: Attribute, op: str, actual: Any, expected: Any) -> bool:
     if attr.type == TEXT:
         actual = str(actual).strip().casefold()
-    if attr.name == "plate_prefix":
-        if operator == "startswith":
-            return actual.startswith(expected)
+    if attr.name == "plate_prefix" and op in ("in", "not_in"):
         hit = any(actual.startswith(prefix) for prefix in expected)
-        return hit if operator == "in" else not hit
-    match operator:
-        case "eq":
-            return actual == expected
-        case "ne":
-            return actual != expected
-        case "in":
-            return actual in expected
-        case "not_in":
-            return actual not in expected
-        case "gt":
-            return actual > expected
-        case "gte":
-            return actual >= expected
-        case "lt":
-            return actual < expected
-        case "lte":
-            return actual <= expected
-        case "between":
-            return expected[0] <= actual <= expected[1]
-        case "startswith":
-            return actual.startswith(expected)
-    raise ValueError(operator)
+        return hit if op == "in" else not hit
+    return _COMPARE[op](actual, expected)
 
 
 def condition_holds(facts: PolicyFacts, cond: ConditionSpec, today: date) -> tuple[bool, str]:
@@ -439,17 +428,3 @@ def _group_holds(
             return False, (reason,)
         reasons.append(reason)
     return True, tuple(reasons)
-
-
-__all__ = [
-    "ATTRIBUTES",
-    "ATTRIBUTE_CHOICES",
-    "OPERATORS",
-    "OPERATOR_CHOICES",
-    "TYPE_OPERATORS",
-    "Attribute",
-    "clean_condition",
-    "condition_holds",
-    "conditions_hold",
-    "vehicle_age",
-]

@@ -36,7 +36,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from itertools import product
 
 from django.utils.translation import gettext as _
 
@@ -45,10 +44,13 @@ from distribution.quota_math import (
     ZERO,
     Budget,
     applicable_quotas,
+    cheapest_fit,
+    face_value_of,
     format_money,
+    initial_used,
     overflows,
+    quota_effects,
     quota_period,
-    quota_used,
     rule_budgets,
 )
 from distribution.specs import (
@@ -57,7 +59,6 @@ from distribution.specs import (
     PlanLine,
     PolicyFacts,
     QuotaCharge,
-    QuotaEffect,
     QuotaSnapshot,
     RewardLine,
     RewardSpec,
@@ -66,8 +67,6 @@ from distribution.specs import (
 )
 
 IN_FORCE = "in_force"
-# Beyond this many combinations of options, take the cheapest option of each group.
-MAX_COMBINATIONS = 4096
 
 
 class PlanRefused(Exception):
@@ -134,10 +133,6 @@ def eligibility(policy: PolicyFacts, rule: RuleSpec, now: datetime) -> tuple[boo
     return True, reasons
 
 
-def _value(rewards: Sequence[RewardSpec]) -> Decimal:
-    return sum((r.face_value * r.quantity for r in rewards), ZERO)
-
-
 def _own_reasons(reward: RewardSpec) -> tuple[str, ...]:
     """Why a reward cannot be given whatever the budgets."""
     if not reward.usable:
@@ -176,62 +171,6 @@ def _groups(rule: RuleSpec) -> dict[str, list[RewardSpec]]:
     return groups
 
 
-def _cheapest_fit(
-    fixed: list[RewardSpec],
-    options: list[list[RewardSpec]],
-    budgets: Sequence[Budget],
-    used: dict[tuple, Decimal],
-) -> tuple[tuple[RewardSpec, ...] | None, tuple[RewardSpec, ...], tuple[str, ...]]:
-    """(the cheapest combination that fits every budget or None, the cheapest overall,
-    the overflows of the cheapest overall)."""
-
-    def key(combo: tuple[RewardSpec, ...]) -> tuple:
-        return (_value(combo), tuple(sorted(r.reward_id for r in combo)))
-
-    count = 1
-    for group in options:
-        count *= len(group)
-    if count > MAX_COMBINATIONS:
-        pick = tuple(min(group, key=lambda r: key((r,))) for group in options)
-        combos = [tuple(fixed) + pick]
-    else:
-        combos = sorted((tuple(fixed) + pick for pick in product(*options)), key=key)
-    for combo in combos:
-        if not overflows(budgets, used, combo):
-            return combo, combos[0], ()
-    return None, combos[0], overflows(budgets, used, combos[0])
-
-
-def _effects(
-    budgets: Sequence[Budget],
-    used: dict[tuple, Decimal],
-    combo: Sequence[RewardSpec],
-) -> tuple[QuotaEffect, ...]:
-    effects = []
-    for budget in budgets:
-        quota = budget.quota
-        if quota is None:
-            continue
-        already = used.get(budget.key, ZERO)
-        amount = budget.amount(combo)
-        effects.append(
-            QuotaEffect(
-                quota_id=quota.quota_id,
-                code=quota.code,
-                name=quota.name,
-                used=already,
-                amount=amount,
-                limit=budget.limit,
-                warning=(already + amount) * 100 >= quota.warn_percent * budget.limit,
-            )
-        )
-    return tuple(effects)
-
-
-def _initial_used(budgets: Sequence[Budget], snapshot: QuotaSnapshot) -> dict[tuple, Decimal]:
-    return {b.key: quota_used(b.quota, snapshot) for b in budgets if b.quota is not None}
-
-
 def _judge_rule(
     policy: PolicyFacts,
     rule: RuleSpec,
@@ -254,7 +193,7 @@ def _judge_rule(
         return replace(verdict, reasons=reasons), (), ()
     quotas = applicable_quotas(snapshot, policy, rule)
     budgets = rule_budgets(policy, rule, quotas)
-    used = _initial_used(budgets, snapshot)
+    used = initial_used(budgets, snapshot)
     for key, amount in running.items():
         used[key] = used.get(key, ZERO) + amount
 
@@ -285,20 +224,20 @@ def _judge_rule(
     )
     combo: tuple[RewardSpec, ...] = ()
     if not failures:
-        fit, cheapest, overdrawn = _cheapest_fit(fixed, allowed_options, budgets, used)
+        fit, cheapest, overdrawn = cheapest_fit(fixed, allowed_options, budgets, used)
         if fit is None:
             failures.extend(overdrawn)
             combo = cheapest
         else:
             combo = fit
-    effects = _effects(budgets, used, combo)
+    effects = quota_effects(budgets, used, combo)
     if failures:
         return (
             replace(verdict, reasons=tuple(failures), rewards=lines, quota_effects=effects),
             (),
             budgets,
         )
-    total = _value(combo)
+    total = face_value_of(combo)
     needs_approval = rule.approval_threshold is not None and total > rule.approval_threshold
     if needs_approval:
         reasons = (
@@ -380,7 +319,7 @@ def plan(
         if label not in choices:
             failures.append(_("choose one option of group %(group)s") % {"group": label})
             continue
-        pick = [r for r in members if r.reward_id == choices[label]]
+        pick = [r for r in members if str(r.reward_id) == str(choices[label]).strip()]
         if not pick:
             failures.append(
                 _("reward %(reward)s is not an option of group %(group)s")
@@ -388,11 +327,13 @@ def plan(
             )
             continue
         chosen.extend(pick)
+    if not rule.rewards:
+        failures.append(_("the rule has no rewards"))
     for reward in chosen:
         failures.extend(_own_reasons(reward))
     quota_specs = applicable_quotas(quotas, policy, rule)
     budgets = rule_budgets(policy, rule, quota_specs)
-    used = _initial_used(budgets, quotas)
+    used = initial_used(budgets, quotas)
     failures.extend(overflows(budgets, used, chosen))
     if failures:
         raise PlanRefused(failures)
@@ -407,7 +348,7 @@ def plan(
                     amount=amount,
                 )
             )
-    total_value = _value(chosen)
+    total_value = face_value_of(chosen)
     return Plan(
         rule_id=rule.rule_id,
         rule_code=rule.code,

@@ -10,9 +10,10 @@ blocked by it, even if that budget is already overdrawn).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import product
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +24,7 @@ from distribution.specs import (
     PREMIUM_RATIO,
     VOUCHER_COUNT,
     PolicyFacts,
+    QuotaEffect,
     QuotaSnapshot,
     QuotaSpec,
     RewardSpec,
@@ -30,6 +32,8 @@ from distribution.specs import (
 )
 
 CENT = Decimal("0.01")
+# Beyond this many combinations of options, take the cheapest option of each group.
+MAX_COMBINATIONS = 4096
 ZERO = Decimal(0)
 
 # Same msgids as gifts.models.ContractService (the engine does not import models).
@@ -253,3 +257,68 @@ def overflows(
         if need > 0 and already + need > budget.limit:
             reasons.append(budget.shortfall(budget.limit - already, need))
     return tuple(reasons)
+
+
+def face_value_of(rewards: Sequence[RewardSpec]) -> Decimal:
+    """Total face value of reward lines."""
+    return sum((r.face_value * r.quantity for r in rewards), ZERO)
+
+
+def cheapest_fit(
+    fixed: list[RewardSpec],
+    options: list[list[RewardSpec]],
+    budgets: Sequence[Budget],
+    used: dict[tuple, Decimal],
+) -> tuple[tuple[RewardSpec, ...] | None, tuple[RewardSpec, ...], tuple[str, ...]]:
+    """Fixed rewards plus one option per group: (the cheapest combination that fits every
+    budget, or None; the cheapest combination overall; what the latter overdraws).
+
+    Cheapest = lowest total face value, ties by reward ids. Every combination is tried
+    up to MAX_COMBINATIONS; beyond that only the cheapest option of each group."""
+
+    def key(combo: tuple[RewardSpec, ...]) -> tuple:
+        return (face_value_of(combo), tuple(sorted(r.reward_id for r in combo)))
+
+    count = 1
+    for group in options:
+        count *= len(group)
+    if count > MAX_COMBINATIONS:
+        pick = tuple(min(group, key=lambda r: key((r,))) for group in options)
+        combos = [tuple(fixed) + pick]
+    else:
+        combos = sorted((tuple(fixed) + pick for pick in product(*options)), key=key)
+    for combo in combos:
+        if not overflows(budgets, used, combo):
+            return combo, combos[0], ()
+    return None, combos[0], overflows(budgets, used, combos[0])
+
+
+def quota_effects(
+    budgets: Sequence[Budget],
+    used: dict[tuple, Decimal],
+    combo: Sequence[RewardSpec],
+) -> tuple[QuotaEffect, ...]:
+    effects = []
+    for budget in budgets:
+        quota = budget.quota
+        if quota is None:
+            continue
+        already = used.get(budget.key, ZERO)
+        amount = budget.amount(combo)
+        effects.append(
+            QuotaEffect(
+                quota_id=quota.quota_id,
+                code=quota.code,
+                name=quota.name,
+                used=already,
+                amount=amount,
+                limit=budget.limit,
+                warning=(already + amount) * 100 >= quota.warn_percent * budget.limit,
+            )
+        )
+    return tuple(effects)
+
+
+def initial_used(budgets: Sequence[Budget], snapshot: QuotaSnapshot) -> dict[tuple, Decimal]:
+    """What each quota budget has used before this policy's offer (stock and uses start at 0)."""
+    return {b.key: quota_used(b.quota, snapshot) for b in budgets if b.quota is not None}

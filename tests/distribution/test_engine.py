@@ -294,6 +294,7 @@ def test_option_groups_cheapest_combination():
         4: "B",
     }
     assert v.needs_approval  # cheapest 100 + 30 + 20 = 150 > 149.99
+    assert v.choices == {"A": 3, "B": 4}
     assert not only(options_rule(approval_threshold=Decimal(150))).needs_approval
 
 
@@ -511,6 +512,26 @@ def test_option_overflowing_a_quota_alone_is_not_allowed():
     assert "¥140.00 left, ¥150.00 needed" in v.reasons[0]
 
 
+def test_cheapest_combination_that_fits_all_budgets():
+    rule = make_rule(
+        rewards=[
+            make_reward(2, option_group="A", face_value=Decimal(50)),
+            make_reward(3, option_group="A", face_value=Decimal(15), quantity=2),
+            make_reward(4, option_group="B", face_value=Decimal(20)),
+        ]
+    )
+    units = make_quota(basis=VOUCHER_COUNT, limit=Decimal(2))
+    v = only(rule, quotas=QuotaSnapshot((units,)))
+    # 3 (2 units, ¥30) + 4 is cheapest but needs 3 units; 2 + 4 fits
+    assert v.matched
+    assert all(line.allowed for line in v.rewards)
+    assert v.choices == {"A": 2, "B": 4}
+    assert v.quota_effects[0].amount == 2
+    assert plan(make_policy(), rule, QuotaSnapshot((units,)), NOW, v.choices)
+    with pytest.raises(PlanRefused):
+        plan(make_policy(), rule, QuotaSnapshot((units,)), NOW, {"A": 3, "B": 4})
+
+
 def test_quota_accumulates_across_rules():
     quota = make_quota(limit=Decimal(250))
     rules = [
@@ -568,6 +589,11 @@ def test_plan_success():
     }
 
 
+def test_plan_accepts_a_reward_id_typed_as_text():
+    result = plan(make_policy(), options_rule(), EMPTY, NOW, {"A": "3", "B": 4})
+    assert [line.reward_id for line in result.lines] == [1, 3, 4]
+
+
 def test_plan_charges_only_positive_amounts():
     quota = make_quota(gift_id=3)
     result = plan(make_policy(), options_rule(), QuotaSnapshot((quota,)), NOW, {"A": 2, "B": 4})
@@ -606,6 +632,7 @@ def test_plan_refuses_bad_choices(choices, fragment):
         (make_policy(), make_rule(rewards=[make_reward(available=0)]), "out of stock"),
         (make_policy(), make_rule(rewards=[make_reward(usable=False)]), "cannot be given"),
         (make_policy(), make_rule(rewards=[rescue(quantity=3)]), "road rescue"),
+        (make_policy(), make_rule(rewards=[]), "no rewards"),
     ],
 )
 def test_plan_rechecks_the_rule(policy, rule, fragment):
