@@ -88,6 +88,7 @@ def test_search_page_has_an_autofocused_labelled_box(client_futian):
     assert response.status_code == 200
     assert 'name="q"' in html and "autofocus" in html
     assert '<label for="id_q">' in html
+    assert f'action="{reverse("set_language")}"' in html  # the header's language switch
 
 
 @pytest.mark.parametrize(
