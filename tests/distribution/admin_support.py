@@ -96,4 +96,3 @@ def nanshan_distribution(nanshan, nanshan_rule, superuser):
 @pytest.fixture
 def futian_distribution(active_rule, policy, superuser):
     return hand_out(superuser, policy, active_rule)
-

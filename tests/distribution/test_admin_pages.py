@@ -2,8 +2,12 @@
 """Every distribution admin page renders for a manager of the right branch, answers 404
 for a row of another branch, and nothing can be deleted, not even by a superuser."""
 
+import itertools
+
 import pytest
 from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from distribution.models import (
     BatchRun,
@@ -27,6 +31,8 @@ from tests.distribution.admin_support import (  # noqa: F401 - fixtures
     nanshan_rule,
 )
 from tests.distribution.conftest import make_quota
+
+_numbers = itertools.count(1)
 
 
 @pytest.fixture
@@ -162,3 +168,32 @@ def test_nothing_is_deleted_not_even_by_a_superuser(client, rf, superuser, futia
     response = client.post(admin_url(model._meta.model_name, "delete", row.pk), {"post": "yes"})
     assert response.status_code == 403
     assert model.objects.filter(pk=row.pk).exists()
+
+
+def _add_rows(model, n, futian, gift, maker):
+    for _ in range(n):
+        number = next(_numbers)
+        rule = Rule.objects.create(
+            code=f"QC{number}", name="查询", branch=futian, all_policies=True, created_by=maker
+        )
+        rule.rewards.create(gift=gift, quantity=1)
+        if model == "changerequest":
+            rule_request_activation(actor=maker, rule=rule)
+        if model == "batchrun":
+            BatchRun.objects.create(rule=rule, total=10, processed=3, created_by=maker)
+
+
+@pytest.mark.parametrize("model", ["rule", "changerequest", "batchrun"])
+def test_changelist_query_count_is_constant(client, ft_manager, futian, gift, model):
+    client.force_login(ft_manager)
+    url = admin_url(model, "changelist")
+    _add_rows(model, 3, futian, gift, ft_manager)
+    client.get(url)  # warm caches before counting
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    _add_rows(model, 9, futian, gift, ft_manager)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+
+    assert len(many) == len(few)
+    assert response.context["cl"].result_count == 12
