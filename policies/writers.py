@@ -10,11 +10,14 @@ database insert one batch while this process prepares the next; the whole import
 still one transaction on one connection (psycopg serializes its use).
 """
 
+import io
+import json
 import threading
 from operator import itemgetter
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
+from psycopg.copy import Copy, FileWriter
 
 from policies.models import Policy
 
@@ -62,23 +65,35 @@ class BulkPolicyWriter:
 
 
 class CopyPolicyWriter:
+    """Per batch: COPY into a staging table, then one upsert run by a thread.
+
+    The database is the slowest worker of the import, so it is kept busy: a batch's
+    COPY data is formatted (binary, into memory) while the previous batch's upsert is
+    still running, and is then sent in one piece. contract_services is staged as JSON
+    text (dumped once per distinct value: the parser hands out the same dict for the
+    same cell) and cast to jsonb by the upsert.
+    """
+
     def __init__(self, fields: list[str]):
         self.fields = fields
         self.columns = [Policy._meta.get_field(f).column for f in fields]
-        self.branch_at = fields.index("branch")
+        self.branch_at = 2 + fields.index("branch")
+        self.services_at = 2 + fields.index("contract_services")
         self._types: list[int] | None = None
         self._foreign_keys: list[str] = []
+        self._formatter = None  # a cursor of the connection, for its adapters only
         self._pending: _Upsert | None = None
 
     def _prepare(self, cursor) -> None:
         """Create the staging table once per transaction; check foreign keys as rows go in."""
-        if self._types is not None:
-            return
         table = Policy._meta.db_table
+        selected = [
+            f"{c}::text AS {c}" if c == "contract_services" else c
+            for c in ["policy_no", "source", *self.columns]
+        ]
         cursor.execute(
             f"CREATE TEMP TABLE {STAGING} ON COMMIT DROP AS "  # noqa: S608 - fixed names
-            f"SELECT policy_no, source, {', '.join(self.columns)} "
-            f"FROM {table} WITH NO DATA"
+            f"SELECT {', '.join(selected)} FROM {table} WITH NO DATA"
         )
         cursor.execute(
             "SELECT atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
@@ -86,6 +101,7 @@ class CopyPolicyWriter:
             [STAGING],
         )
         self._types = [oid for (oid,) in cursor.fetchall()]
+        self._formatter = cursor.cursor.connection.cursor()
         # Deferred foreign-key checks would all run at COMMIT, after the last batch; run
         # them with each batch's INSERT instead, while the next batch is being prepared.
         constraints = connection.introspection.get_constraints(cursor, table)
@@ -98,23 +114,39 @@ class CopyPolicyWriter:
     def add(self, rows, counts) -> None:
         if not rows:
             return
-        self.wait()
-        record_of, branch_at = itemgetter("policy_no", "source", *self.fields), 2 + self.branch_at
-        with connection.cursor() as cursor:
-            if self._types is None:
+        if self._types is None:
+            self.wait()
+            with connection.cursor() as cursor:
                 self._prepare(cursor)
-            else:
-                cursor.execute(f"TRUNCATE {STAGING}")
+        data = self._copy_data(rows)  # while the last batch's upsert runs
+        self.wait()
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {STAGING}")
             names = ", ".join(["policy_no", "source", *self.columns])
             with cursor.cursor.copy(f"COPY {STAGING} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(self._types)
-                write_row = copy.write_row
-                for row in rows:
-                    record = list(record_of(row.values))
-                    record[branch_at] = record[branch_at].pk
-                    write_row(record)
+                copy.write(data)
         database = connections[DEFAULT_DB_ALIAS]  # this thread's, not the per-thread proxy
         self._pending = _Upsert(database, self._upsert_sql(), counts, len(rows))
+
+    def _copy_data(self, rows) -> bytes:
+        """The rows in COPY's binary format, formatted without using the connection."""
+        record_of = itemgetter("policy_no", "source", *self.fields)
+        branch_at, services_at = self.branch_at, self.services_at
+        dumped: dict[int, str] = {}  # id() of a dict held by a row of this batch -> JSON
+        buffer = io.BytesIO()
+        with Copy(self._formatter, binary=True, writer=FileWriter(buffer)) as copy:
+            copy.set_types(self._types)
+            write_row = copy.write_row
+            for row in rows:
+                record = list(record_of(row.values))
+                record[branch_at] = record[branch_at].pk
+                services = record[services_at]
+                text = dumped.get(id(services))
+                if text is None:
+                    text = dumped[id(services)] = json.dumps(services)
+                record[services_at] = text
+                write_row(record)
+        return buffer.getvalue()
 
     def wait(self) -> None:
         """Wait for the last batch's upsert, which runs while the next batch is prepared
@@ -127,13 +159,16 @@ class CopyPolicyWriter:
     def _upsert_sql(self) -> str:
         table = Policy._meta.db_table
         columns = ["source", *self.columns]
+        selected = ", ".join(
+            f"{c}::jsonb" if c == "contract_services" else c for c in ["policy_no", *columns]
+        )
         assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
         current = ", ".join(f"{table}.{c}" for c in columns)
         incoming = ", ".join(f"EXCLUDED.{c}" for c in columns)
         return f"""
             WITH upsert AS (
                 INSERT INTO {table} (policy_no, {", ".join(columns)}, created_at, updated_at)
-                SELECT policy_no, {", ".join(columns)}, now(), now() FROM {STAGING}
+                SELECT {selected}, now(), now() FROM {STAGING}
                 ON CONFLICT (policy_no) DO UPDATE SET {assignments}, updated_at = now()
                 WHERE ({current}) IS DISTINCT FROM ({incoming})
                 RETURNING (xmax = 0) AS inserted
@@ -150,7 +185,8 @@ class CopyPolicyWriter:
             for name in self._foreign_keys:
                 cursor.execute(f"SET CONSTRAINTS {connection.ops.quote_name(name)} DEFERRED")
             cursor.execute(f"DROP TABLE {STAGING}")
-        self._types = None
+        self._formatter.close()
+        self._types = self._formatter = None
 
 
 class _Upsert:
