@@ -9,25 +9,12 @@ from giftplatform.admin_scoping import (
 )
 from gifts.admin_imports import ImportAdminMixin
 from gifts.models import ImportKind
+from policies.masking import mask_id_number, mask_phone
 from policies.models import Policy
 from policies.selectors import policy_lookup_condition
 
 # Shown masked to staff (PIPL: minimum necessary); the reveal-with-reason flow comes later.
 PERSONAL_FIELDS = ["id_number", "phone"]
-
-
-def mask_id_number(value: str) -> str:
-    """110105********1234: region and the last four stay readable."""
-    if len(value) < 10:
-        return "*" * len(value)
-    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
-
-
-def mask_phone(value: str) -> str:
-    """138****5678."""
-    if len(value) < 7:
-        return "*" * len(value)
-    return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
 
 
 @admin.register(Policy)

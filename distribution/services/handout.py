@@ -117,9 +117,12 @@ def _write_items(distribution: Distribution, plan: Plan, actor, reserved: bool, 
             contract_service=line.contract_service,
         )
         if gift.kind == GiftKind.PHYSICAL:
-            gift_issue_stock(
-                actor=actor, gift=gift, quantity=line.quantity, reference=distribution.number
-            )
+            try:
+                gift_issue_stock(
+                    actor=actor, gift=gift, quantity=line.quantity, reference=distribution.number
+                )
+            except ValidationError as short:  # a concurrent hand-out took the last units
+                raise DistributionRefused(short.messages) from short
             status = ItemStatus.RESERVED if reserved else ItemStatus.TO_SHIP
             items.append(DistributionItem(quantity=line.quantity, status=status, **common))
             continue
@@ -207,7 +210,15 @@ def distribution_create(
 def _create(*, actor, policy, rule, choices, idempotency_key, recipient, batch_run, now):
     # Every hand-out to one policy queues here, so per-policy quotas, contract-service
     # uses and max-per-policy are checked against settled numbers.
-    policy = Policy.objects.select_for_update().select_related("branch").get(pk=policy.pk)
+    # Only the policy row: locking its branch too would queue every hand-out of a branch
+    # (and deadlock with a batch run's foreign-key checks on that branch).
+    policy = (
+        Policy.objects.select_for_update(of=("self",)).select_related("branch").get(pk=policy.pk)
+    )
+    # A retry that queued behind the first attempt finds its result here.
+    earlier = Distribution.objects.filter(idempotency_key=idempotency_key).first()
+    if earlier is not None:
+        return earlier
     plan = _plan(policy, rule, choices, now)
     name, phone, address = recipient
     reserved = plan.needs_approval

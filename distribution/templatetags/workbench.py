@@ -3,7 +3,7 @@
 from django import template
 
 from distribution.quota_math import format_money, format_units
-from policies.admin import mask_id_number, mask_phone
+from policies.masking import mask_id_number, mask_phone
 
 register = template.Library()
 

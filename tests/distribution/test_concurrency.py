@@ -175,3 +175,17 @@ def _numbered(policies):
     for p in policies:
         p.no = f"key-{p.pk}"
         yield p
+
+
+def test_retries_of_a_once_only_hand_out_all_get_the_first_result(futian):
+    """A double click on a max-1 rule: the queued retry returns the first result, no refusal."""
+    policy = PolicyFactory(branch=futian)
+    rule = make_rule("ONCE", [(stocked_gift(10), 1, "")], max_per_policy=1)
+
+    outcomes = storm(
+        (lambda: distribution_create(actor=None, policy=policy, rule=rule, idempotency_key="dbl"))
+        for _ in range(20)
+    )
+
+    assert outcomes == Counter(ok=20)
+    assert Distribution.objects.count() == 1
