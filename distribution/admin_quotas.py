@@ -119,8 +119,8 @@ class QuotaUsageInline(admin.TabularInline):
 @admin.register(Quota)
 class QuotaAdmin(NoDeleteMixin, ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = QuotaAdminForm
-    list_display = ["code", "name", "basis", "period", "limit", "status", "scope"]
-    list_display += ["used_now", "remaining", "use", "branch"]
+    list_display = ["code", "name", "basis", "period", "limit_shown", "status", "scope"]
+    list_display += ["used_remaining", "use", "branch"]
     list_select_related = ["branch", "scope_branch", "scope_gift"]
     list_filter = ["status", "basis", "period", ("branch", ScopedRelatedFieldListFilter)]
     search_fields = ["code", "name"]
@@ -149,15 +149,16 @@ class QuotaAdmin(NoDeleteMixin, ConfirmPagesMixin, ScopedAdminMixin, admin.Model
         ]
         return " · ".join(p for p in parts if p) or _("all hand-outs")
 
-    @admin.display(description=gettext_lazy("used this period"))
-    def used_now(self, quota):
-        return show_amount(quota, quota._used) if quota.is_pool else "—"
+    @admin.display(description=gettext_lazy("limit"), ordering="limit")
+    def limit_shown(self, quota):
+        return show_amount(quota, quota.limit)
 
-    @admin.display(description=gettext_lazy("remaining"))
-    def remaining(self, quota):
+    @admin.display(description=gettext_lazy("used / remaining this period"))
+    def used_remaining(self, quota):
         if not quota.is_pool:
             return "—"
-        return show_amount(quota, max(quota.limit - quota._used, Decimal(0)))
+        left = max(quota.limit - quota._used, Decimal(0))
+        return f"{show_amount(quota, quota._used)} / {show_amount(quota, left)}"
 
     @admin.display(description=gettext_lazy("use"))
     def use(self, quota):
