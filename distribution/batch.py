@@ -35,7 +35,7 @@ from collections.abc import Callable
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,6 +61,7 @@ from policies.models import Policy, PolicyStatus
 logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 1000
+DEADLOCK_RETRIES = 3
 RESUMABLE = (BatchStatus.PENDING, BatchStatus.RUNNING, BatchStatus.STOPPED, BatchStatus.FAILED)
 
 
@@ -233,10 +234,20 @@ def _finish(run: BatchRun, status: str, error: str = "") -> BatchRun:
 def _chunk(run: BatchRun, actor, ids: list[int]) -> None:
     """Process ``ids`` in one transaction; redo it per policy if the database refuses it."""
     try:
-        with transaction.atomic():
-            cursor = _lock_run(run)
-            report = _chunk_set_based(run, actor, ids)
-            _advance(run, cursor, ids, report)
+        for attempt in range(DEADLOCK_RETRIES + 1):
+            try:
+                with transaction.atomic():
+                    cursor = _lock_run(run)
+                    report = _chunk_set_based(run, actor, ids)
+                    _advance(run, cursor, ids, report)
+                break
+            except OperationalError as exc:
+                # The chunk was rolled back whole; another transaction took locks in
+                # another order (e.g. a counter hand-out's gifts): try the chunk again.
+                if attempt == DEADLOCK_RETRIES or not _is_deadlock(exc):
+                    raise
+                logger.warning("batch run %s: deadlock, chunk retried", run.pk)
+                run.refresh_from_db()
     except (IntegrityError, ChunkConflict) as exc:
         logger.warning("batch run %s: chunk after %s redone per policy: %s", run.pk, ids[0], exc)
         run.refresh_from_db()
@@ -245,6 +256,11 @@ def _chunk(run: BatchRun, actor, ids: list[int]) -> None:
             report = _chunk_per_policy(run, actor, ids)
             _advance(run, cursor, ids, report)
     run.refresh_from_db()
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) in ("40P01", "40001") or "deadlock" in str(exc)
 
 
 def _lock_run(run: BatchRun) -> int:

@@ -74,7 +74,7 @@ def load_chunk_facts(policy_ids, rule_code: str, per_policy_quotas, *, lock: boo
     (as ``distribution_create`` locks its one policy) until the transaction ends."""
     policies = Policy.objects.filter(pk__in=policy_ids).order_by("pk")
     if lock:
-        policies = policies.select_for_update(of=("self",))
+        policies = policies.select_for_update(of=("self",), no_key=True)
     values = list(policies.values_list(*POLICY_COLUMNS))
     by_rule: dict[int, Counter] = defaultdict(Counter)
     slots: dict[int, set[int]] = defaultdict(set)

@@ -101,7 +101,7 @@ def lock_pools(pools: list[QuotaSpec], now: datetime, *, lock: bool = True) -> d
         wanted |= Q(quota_id=quota_id, period_start=start)
     rows = QuotaUsage.objects.filter(wanted).order_by("pk")
     if lock:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(no_key=True)
     found = {
         quota_id: (pk, used) for pk, quota_id, used in rows.values_list("pk", "quota_id", "used")
     }
@@ -124,7 +124,7 @@ def lock_gifts(rule: RuleSpec, *, lock: bool = True) -> dict[int, GiftRow]:
     available = {r.gift_id: r.available for r in rule.rewards}
     rows = Gift.objects.filter(pk__in=gift_ids).order_by("pk")
     if lock:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(no_key=True)
     out = {}
     for pk, kind, provider_id, stock in rows.values_list("pk", "kind", "provider_id", "stock"):
         has_codes = kind == GiftKind.SERVICE or (
