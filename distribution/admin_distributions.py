@@ -29,7 +29,7 @@ from giftplatform.admin_scoping import (
     ScopedAdminMixin,
     ScopedRelatedFieldListFilter,
 )
-from policies.admin import mask_phone
+from policies.masking import mask_phone
 
 APPROVE_PERMISSION = "distribution.approve_distribution"
 CANCEL_PERMISSION = "distribution.change_distribution"
