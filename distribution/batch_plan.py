@@ -51,6 +51,18 @@ POLICY_COLUMNS = (
 )
 
 
+def combinations(rule: RuleSpec):
+    """Choices of one option per group, in reward order (the first option of each group
+    first, the last group varying fastest)."""
+    groups: dict[str, list[int]] = {}
+    for reward in sorted(rule.rewards, key=lambda r: (r.option_group, r.reward_id)):
+        if reward.option_group:
+            groups.setdefault(reward.option_group, []).append(reward.reward_id)
+    labels = sorted(groups)
+    for pick in product(*(groups[label] for label in labels)):
+        yield dict(zip(labels, pick, strict=True))
+
+
 @dataclass(frozen=True)
 class PolicyRow:
     """What a batch run needs of a policy besides its facts."""
@@ -218,6 +230,7 @@ class ChunkPlanner:
         # A rule's verdict depends only on the rules considered before it, so evaluating
         # the rules up to the last possible blocker decides exclusivity exactly.
         self._prefix = ordered[: blockers[-1] + 1] if blockers else []
+        self._blockers = [ordered[i] for i in blockers]
         self._by_id = {s.rule_id: s for s in self.all_rules}
 
     def _with_supply(self, spec: RuleSpec) -> RuleSpec:
@@ -233,25 +246,26 @@ class ChunkPlanner:
         return self._specs[self.rule.rule_id], [self._specs[s.rule_id] for s in self._prefix]
 
     def decide(self, facts: PolicyFacts, policy_used: dict[int, Decimal]) -> Decision:
+        """Plan the rule for one policy, or say why not; a plan is taken from the budgets."""
         snapshot = QuotaSnapshot(
             quotas=self.quotas, pool_used=self.pool_used, policy_used=policy_used
         )
         rule, prefix = self._current()
-        if prefix:
+        # Most refusals are conditions: the engine's own first check, without budgets.
+        eligible, reasons = engine.eligibility(facts, rule, self.now)
+        if not eligible:
+            return Decision(facts.policy_id, reasons=reasons)
+        if prefix and any(engine.eligibility(facts, s, self.now)[0] for s in self._blockers):
+            # Only an eligible blocker can match: then the engine decides exactly.
             offer = engine.evaluate(facts, prefix, snapshot, self.now)
             blocker = exclusive_blocker(offer, self._by_id, rule)
             if blocker:
                 reason = _("Exclusive rule %(rule)s takes precedence.") % {"rule": blocker}
                 return Decision(facts.policy_id, reasons=(reason,))
-        has_groups = any(r.option_group for r in rule.rewards)
-        if not has_groups:
-            tries = [{}]
-        else:
-            verdict = engine.evaluate(facts, [rule], snapshot, self.now).verdicts[0]
-            if not verdict.matched:
-                return Decision(facts.policy_id, reasons=verdict.reasons)
-            tries = batch_choices(verdict)
-        reasons: tuple[str, ...] = ()
+        # A combination including an option that does not fit by itself never fits, so the
+        # first combination that plans is the one of the first allowed options.
+        tries = list(islice(combinations(rule), MAX_CHOICE_TRIES))
+        reasons = ()
         for choices in tries:
             try:
                 plan = engine.plan(facts, rule, snapshot, self.now, choices)
@@ -260,6 +274,16 @@ class ChunkPlanner:
                 continue
             self.take(plan)
             return Decision(facts.policy_id, plan=plan)
+        if len(tries) == MAX_CHOICE_TRIES:  # more combinations than tried: ask the engine
+            verdict = engine.evaluate(facts, [rule], snapshot, self.now).verdicts[0]
+            if verdict.matched:
+                for choices in batch_choices(verdict):
+                    try:
+                        plan = engine.plan(facts, rule, snapshot, self.now, choices)
+                    except engine.PlanRefused:
+                        continue
+                    self.take(plan)
+                    return Decision(facts.policy_id, plan=plan)
         return Decision(facts.policy_id, reasons=reasons or (_("No option can be given."),))
 
     def take(self, plan: Plan) -> None:

@@ -21,7 +21,9 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -188,6 +190,73 @@ def _claim_codes(handouts, gifts: dict[int, GiftRow], today) -> dict[int, deque]
     return claimed
 
 
+def _value(v):
+    return v.value if isinstance(v, Enum) else v
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """Insert ``rows`` (attname -> value, every row the same keys): COPY on PostgreSQL,
+    bulk_create elsewhere. Both write exactly the values given."""
+    if not rows:
+        return
+    # A field added later (with a default) gets it, as the ORM would give it.
+    stamp = timezone.now()
+    defaults = {
+        f.attname: stamp
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        else f.get_default()
+        for f in model._meta.concrete_fields
+        if f.attname not in rows[0] and not f.primary_key
+    }
+    if defaults:
+        rows = [{**defaults, **row} for row in rows]
+    if connection.vendor != "postgresql":
+        model._base_manager.bulk_create([model(**row) for row in rows], batch_size=500)
+        return
+    fields = {f.attname: f.column for f in model._meta.concrete_fields}
+    names = list(rows[0])
+    columns = ", ".join(connection.ops.quote_name(fields[n]) for n in names)
+    table = connection.ops.quote_name(model._meta.db_table)
+    # wrap_database_errors: a constraint hit is Django's IntegrityError, as with the ORM.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([_value(row[n]) for n in names])
+
+
+def _insert_distributions(rows: list[dict], user, now) -> None:
+    """Insert the Distribution rows and their history rows (``distribution_create``'s
+    ``objects.create`` records one each); sets each row's ``id``."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Distribution._meta.db_table, len(rows)],
+            )
+            for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+                row["id"] = pk
+        _insert(Distribution, rows)
+    else:
+        objs = Distribution.objects.bulk_create([Distribution(**row) for row in rows])
+        for row, obj in zip(rows, objs, strict=True):
+            row["id"] = obj.pk
+    history = Distribution.history.model
+    own = {f.attname for f in history._meta.concrete_fields} - {"history_id"}
+    extra = {
+        "history_date": now,
+        "history_change_reason": "",
+        "history_type": "+",
+        "history_user_id": getattr(user, "pk", None),
+    }
+    _insert(
+        history,
+        [{**{k: v for k, v in row.items() if k in own}, **extra} for row in rows],
+    )
+
+
 def write_chunk(
     *,
     run,
@@ -202,33 +271,40 @@ def write_chunk(
     if not handouts:
         return
     user = recorded(actor)
+    user_id = getattr(user, "pk", None)
     today = local_date(now)
     codes = _claim_codes(handouts, gifts, today)
     distributions = [
-        Distribution(
-            number=batch_number(now, run.pk, row.policy_id),
-            policy_id=row.policy_id,
-            rule_id=rule.pk,
-            rule_code=rule.code,
-            slot=free_slot(row.taken_slots, rule.max_per_policy),
-            slot_limit=rule.max_per_policy,
-            branch_id=row.branch_id,
-            status=_status(plan, gifts),
-            tax_treatment=plan.tax_treatment,
-            total_value=plan.total_value,
-            total_cost=plan.total_cost,
-            withholding=_withholding(plan),
-            idempotency_key=idempotency_key(run.pk, row.policy_id, rule.code),
-            recipient_name=row.insured_name,
-            recipient_phone=row.phone,
-            batch_run_id=run.pk,
-            created_by=user,
-        )
+        {
+            "number": batch_number(now, run.pk, row.policy_id),
+            "policy_id": row.policy_id,
+            "rule_id": rule.pk,
+            "rule_code": rule.code,
+            "slot": free_slot(row.taken_slots, rule.max_per_policy),
+            "slot_limit": rule.max_per_policy,
+            "branch_id": row.branch_id,
+            "status": _status(plan, gifts),
+            "tax_treatment": plan.tax_treatment,
+            "total_value": plan.total_value,
+            "total_cost": plan.total_cost,
+            "withholding": _withholding(plan),
+            "idempotency_key": idempotency_key(run.pk, row.policy_id, rule.code),
+            "recipient_name": row.insured_name,
+            "recipient_phone": row.phone,
+            "delivery_address": "",
+            "batch_run_id": run.pk,
+            "created_by_id": user_id,
+            "created_at": now,
+            "decided_at": None,
+            "cancelled_at": None,
+            "cancel_reason": "",
+            "recovery": "",
+            "decided_by_id": None,
+            "cancelled_by_id": None,
+        }
         for row, plan in handouts
     ]
-    Distribution.objects.bulk_create(distributions)
-    # distribution_create's Distribution.objects.create records a history row; so do we.
-    Distribution.history.bulk_history_create(distributions, default_user=user)
+    _insert_distributions(distributions, user, now)
 
     items, charges, movements = [], [], []
     stock = {gift_id: g.stock for gift_id, g in gifts.items()}
@@ -239,49 +315,56 @@ def write_chunk(
         reserved = plan.needs_approval
         for line in plan.lines:
             gift = gifts[line.gift_id]
-            common = dict(
-                distribution=distribution,
-                gift_id=gift.gift_id,
-                unit_value=line.face_value,
-                unit_cost=line.unit_cost,
-                provider_id=gift.provider_id,
-                contract_service=line.contract_service,
-            )
+            item = {
+                "distribution_id": distribution["id"],
+                "gift_id": gift.gift_id,
+                "quantity": line.quantity,
+                "unit_value": line.face_value,
+                "unit_cost": line.unit_cost,
+                "provider_id": gift.provider_id,
+                "contract_service": line.contract_service,
+                "status": "",
+                "voucher_id": None,
+                "shipment_id": None,
+            }
             if gift.kind == GiftKind.PHYSICAL:
                 stock[gift.gift_id] -= line.quantity
                 taken[gift.gift_id] += line.quantity
                 movements.append(
-                    StockMovement(
-                        gift_id=gift.gift_id,
-                        quantity=-line.quantity,
-                        reason=MovementReason.DISTRIBUTION,
-                        reference=distribution.number,
-                        stock_after=stock[gift.gift_id],
-                        actor=user,
-                    )
+                    {
+                        "gift_id": gift.gift_id,
+                        "quantity": -line.quantity,
+                        "reason": MovementReason.DISTRIBUTION,
+                        "reference": distribution["number"],
+                        "unit_cost": None,
+                        "note": "",
+                        "stock_after": stock[gift.gift_id],
+                        "actor_id": user_id,
+                        "import_job_id": None,
+                        "created_at": now,
+                    }
                 )
-                status = ItemStatus.RESERVED if reserved else ItemStatus.TO_SHIP
-                items.append(DistributionItem(quantity=line.quantity, status=status, **common))
+                item["status"] = ItemStatus.RESERVED if reserved else ItemStatus.TO_SHIP
+                items.append(item)
                 continue
-            status = ItemStatus.RESERVED if reserved else ItemStatus.ISSUED
+            item["status"] = ItemStatus.RESERVED if reserved else ItemStatus.ISSUED
             if not gift.has_codes:
-                items.append(DistributionItem(quantity=line.quantity, status=status, **common))
+                items.append(item)
                 continue
             for _n in range(line.quantity):
                 code_id = codes[gift.gift_id].popleft()
                 issued.append(code_id)
-                items.append(
-                    DistributionItem(quantity=1, status=status, voucher_id=code_id, **common)
-                )
+                items.append({**item, "quantity": 1, "voucher_id": code_id})
         for charge in plan.charges:
             pool = charge.period != PER_POLICY
             charges.append(
-                QuotaCharge(
-                    distribution=distribution,
-                    quota_id=charge.quota_id,
-                    period_start=pools[charge.quota_id].period_start if pool else None,
-                    amount=charge.amount,
-                )
+                {
+                    "distribution_id": distribution["id"],
+                    "quota_id": charge.quota_id,
+                    "period_start": pools[charge.quota_id].period_start if pool else None,
+                    "amount": charge.amount,
+                    "returned": False,
+                }
             )
             if pool:
                 pool_total[charge.quota_id] += charge.amount
@@ -291,7 +374,7 @@ def write_chunk(
         amount = pool_total[quota_id]
         done = QuotaUsage.objects.filter(
             pk=pool.usage_id, used__lte=pool.quota.limit - amount
-        ).update(used=F("used") + amount)
+        ).update(used=F("used") + amount, updated_at=now)
         if done != 1:
             raise BatchInvariantBroken(f"pool {pool.quota.code} refused {amount} under its lock")
     for gift_id in sorted(taken):
@@ -301,6 +384,15 @@ def write_chunk(
             raise BatchInvariantBroken(f"gift {gift_id} refused {n} units under its lock")
     if issued:
         VoucherCode.objects.filter(pk__in=issued).update(status=VoucherStatus.ISSUED, issued_at=now)
-    DistributionItem.objects.bulk_create(items)
-    QuotaCharge.objects.bulk_create(charges)
-    StockMovement.objects.bulk_create(movements)
+    _insert(DistributionItem, _known(DistributionItem, items))
+    _insert(QuotaCharge, charges)
+    _insert(StockMovement, movements)
+
+
+def _known(model, rows: list[dict]) -> list[dict]:
+    """``rows`` without the keys ``model`` does not have (a field another issue adds)."""
+    if not rows:
+        return rows
+    names = {f.attname for f in model._meta.concrete_fields}
+    keep = [k for k in rows[0] if k in names]
+    return [{k: row[k] for k in keep} for row in rows]

@@ -67,13 +67,14 @@ def test_real_run_with_branch_and_dates(rule, shenzhen):
         (["--rule", "NOPE"], "unknown rule"),
         (["--rule", "R1", "--branch", "9999"], "unknown branch"),
         (["--rule", "R1", "--issued-from", "2026-13-01"], "not a date"),
-        (["--rule", "R1", "--issued-from", "2026-12-01", "--issued-to", "2026-01-01"], "round"),
+        (["--rule", "R1", "--issued-from", "2026-12-01", "--issued-to", "2026-01-01"], "日期"),
         (["--rule", "R1", "--chunk-size", "0"], "chunk-size"),
         (["--resume", "999"], "no batch run"),
         ([], "--rule"),
     ],
 )
 def test_bad_input_exits_non_zero_with_a_clear_message(rule, args, message):
+    """Our own messages are English; the services' are translated (zh-hans by default)."""
     status, _out, err = run_command(*args)
     assert status == 1
     assert message in err
