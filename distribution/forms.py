@@ -95,7 +95,9 @@ class ReasonForm(forms.Form):
     """What a confirmation page asks: a reason, required or not."""
 
     reason = forms.CharField(
-        label=_("reason"), max_length=200, widget=forms.Textarea(attrs={"rows": 2, "cols": 60})
+        label=_("reason given"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
     )
 
     def __init__(self, *args, required: bool = True, label=None, **kwargs):

@@ -48,7 +48,7 @@ class Quota(models.Model):
         help_text=_("Percent of premium, number of units, or CNY, by basis."),
     )
     warn_percent = models.DecimalField(
-        _("warn at (% of limit)"), max_digits=5, decimal_places=2, default=Decimal("80")
+        _("warn at (percent of limit)"), max_digits=5, decimal_places=2, default=Decimal("80")
     )
     status = models.CharField(
         _("status"),

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from giftplatform.models import Branch
@@ -19,7 +20,7 @@ class DistributionStatus(models.TextChoices):
     APPROVED = "approved", _("approved")
     FULFILLING = "fulfilling", _("being fulfilled")
     COMPLETED = "completed", _("completed")
-    CANCELLED = "cancelled", _("cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("hand-out", "cancelled")
     REJECTED = "rejected", _("rejected")
 
 
@@ -116,7 +117,7 @@ class Distribution(models.Model):
         related_name="+",
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    cancel_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    cancel_reason = models.CharField(_("reason given"), max_length=200, blank=True)
     recovery = models.CharField(
         _("recovery"), max_length=12, choices=RecoveryStatus.choices, blank=True
     )
@@ -170,7 +171,7 @@ class ItemStatus(models.TextChoices):
     ISSUED = "issued", _("voucher issued")
     REDEEMED = "redeemed", _("redeemed")
     HANDED_OVER = "handed_over", _("handed over at the counter")
-    CANCELLED = "cancelled", _("cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("hand-out", "cancelled")
 
 
 class DistributionItem(models.Model):

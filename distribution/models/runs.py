@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from giftplatform.models import Branch
 from gifts.models import GiftCategory
@@ -34,12 +35,12 @@ class BatchRun(models.Model):
     )
     issued_from = models.DateField(_("policies issued from"), null=True, blank=True)
     issued_to = models.DateField(_("policies issued until"), null=True, blank=True)
-    dry_run = models.BooleanField(_("dry run"), default=False)
+    dry_run = models.BooleanField(pgettext_lazy("batch run", "dry run"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING
     )
     stop_requested = models.BooleanField(_("stop requested"), default=False)
-    total = models.PositiveIntegerField(_("policies"), default=0)
+    total = models.PositiveIntegerField(_("policies in scope"), default=0)
     processed = models.PositiveIntegerField(_("processed"), default=0)
     distributed = models.PositiveIntegerField(_("handed out"), default=0)
     refused = models.PositiveIntegerField(_("refused"), default=0)
