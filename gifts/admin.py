@@ -60,10 +60,21 @@ STOCK_OPERATIONS = {
 @admin.register(GiftCategory)
 class GiftCategoryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "is_cash_equivalent", "cash_equivalent_enabled"]
+    list_display += ["approval_link"]
     list_filter = ["is_cash_equivalent", "cash_equivalent_enabled"]
     search_fields = ["code", "name"]
     # Enabling a cash equivalent takes four-eyes approval, never a checkbox.
-    readonly_fields = ["cash_equivalent_enabled"]
+    readonly_fields = ["cash_equivalent_enabled", "approval_link"]
+
+    @admin.display(description=_("allow as a reward"))
+    def approval_link(self, category: GiftCategory) -> str:
+        if not category.pk or not category.is_cash_equivalent or category.cash_equivalent_enabled:
+            return "—"
+        # The four-eyes request lives with the other approvals (distribution app).
+        url = reverse("admin:distribution_changerequest_request_cash")
+        return format_html(
+            '<a href="{}?category={}">{}</a>', url, category.pk, _("request approval")
+        )
 
 
 class LatestMovementsFormSet(BaseInlineFormSet):
