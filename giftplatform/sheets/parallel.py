@@ -15,6 +15,7 @@ second), which is why small sheets are not sent to a child at all.
 """
 
 import contextlib
+import gc
 import importlib
 import multiprocessing
 import os
@@ -36,6 +37,9 @@ from giftplatform.sheets.schema import HeaderMap, ParsedColumns, RowParser, loca
 
 # Below this much sheet data (about 2,700 policy rows) a child costs more than it saves.
 DEFAULT_MIN_BYTES = 2 * 1024 * 1024
+# While an import runs: collections of the cyclic GC (see work() and
+# gifts.imports.pipeline.fewer_gc_passes) after this many new objects, not 700.
+GC_FIRST_THRESHOLD = 50_000
 # Batches the child may have parsed before the parent takes them (memory: a few MB each).
 AHEAD = 4
 
@@ -198,6 +202,12 @@ def work(
     # Ctrl-C reaches the whole process group: the parent decides, and stops the child.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a web server's graceful handler
+    # Parsed batches wait in the outbox: full passes of the cyclic GC over them would
+    # cost about a tenth of the child's time, and they hold no cycles (as the parent's
+    # pipeline.fewer_gc_passes; a forked child inherits that already, a spawned one not).
+    first, *rest = gc.get_threshold()
+    if first:
+        gc.set_threshold(max(first, GC_FIRST_THRESHOLD), *rest)
     outbox = _Outbox(connection, AHEAD)
     try:
         _setup(overrides, language)
