@@ -18,6 +18,7 @@ exactly what was committed.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from decimal import Decimal
 
@@ -26,7 +27,9 @@ from distribution.specs import PER_POLICY, Plan, QuotaSpec, RuleSpec
 
 # Distinct refusal reasons kept; further ones are counted together.
 MAX_REASONS = 200
+MAX_SHAPES = 100
 OTHER_REASONS = "…"
+_DIGITS = re.compile(r"\d[\d,.]*")
 ZERO = Decimal(0)
 
 
@@ -105,7 +108,10 @@ class ChunkReport:
         refusals = {**out.get("refusals", {})}
         for reason, n in self.reasons.items():
             if reason not in refusals and len(refusals) >= MAX_REASONS:
-                reason = OTHER_REASONS
+                # Past the cap, reasons that differ only in their figures count together.
+                reason = _DIGITS.sub("#", reason)
+                if reason not in refusals and len(refusals) >= MAX_REASONS + MAX_SHAPES:
+                    reason = OTHER_REASONS
             refusals[reason] = refusals.get(reason, 0) + n
         out.update(gifts=gifts, stock=stock, codes=codes, quotas=quotas, refusals=refusals)
         return out

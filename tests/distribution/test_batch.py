@@ -430,3 +430,17 @@ def test_live_statuses_only_count_toward_max_per_policy(futian, clerk_futian):
     assert Distribution.objects.filter(policy=p, status__in=LIVE_STATUSES).count() == 1
     assert Distribution.objects.filter(Q(policy=p) & Q(batch_run=run)).get().slot == 1
     assert_invariants()
+
+
+def test_report_keeps_reasons_exact_then_by_shape_past_the_cap():
+    from distribution.batch_report import MAX_REASONS, ChunkReport
+    from distribution.specs import RuleSpec
+
+    rule = RuleSpec(1, "R", "R", 1, False, 1, True, None, None, None, None, (), (), (), None, "")
+    report = ChunkReport(rule, [], set())
+    for n in range(MAX_REASONS + 50):
+        report.add_refusal([f"premium ¥{n},000.00 is below ¥2,000.00"])
+    merged = report.merge_into({})
+    assert merged["refused"] == MAX_REASONS + 50
+    assert len(merged["refusals"]) == MAX_REASONS + 1
+    assert merged["refusals"]["premium ¥# is below ¥#"] == 50
