@@ -96,7 +96,7 @@ def _decidable(actor, change: ChangeRequest) -> ChangeRequest:
     if not actor.has_perm(APPROVE_PERMISSION):
         raise PermissionDenied(_("Only an approver can decide on changes."))
     change = (
-        restrict(ChangeRequest.objects.select_for_update(), actor, "change")
+        restrict(ChangeRequest.objects.select_for_update(of=("self",)), actor, "change")
         .filter(pk=change.pk)
         .first()
     )
