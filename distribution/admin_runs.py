@@ -1,8 +1,7 @@
-"""Batch runs admin: read-only list and detail of runs and their reports.
+"""Batch runs admin: list and detail of runs and their reports.
 
-Starting a run (dry run or real, with its form) belongs to the batch runner
-(distribution/batch.py, built separately): it plugs in by overriding
-``has_add_permission`` / adding its own start view here.
+The add page is the batch runner's start form (distribution/batch_admin.py), which
+runs inline and lands on the run's page with its stop and resume buttons.
 """
 
 import json
@@ -12,12 +11,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
 from distribution.admin_common import ConfirmPagesMixin, NoDeleteMixin
+from distribution.batch_admin import BatchRunnerAdminMixin
 from distribution.models import BatchRun
 from giftplatform.admin_scoping import ScopedAdminMixin, ScopedRelatedFieldListFilter
 
 
 @admin.register(BatchRun)
-class BatchRunAdmin(NoDeleteMixin, ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin):
+class BatchRunAdmin(
+    BatchRunnerAdminMixin, NoDeleteMixin, ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin
+):
     list_display = ["id", "rule", "dry_run", "status", "progress", "total", "processed"]
     list_display += ["distributed", "refused", "created_by", "created_at", "finished_at"]
     list_select_related = ["rule", "created_by"]
@@ -38,10 +40,6 @@ class BatchRunAdmin(NoDeleteMixin, ConfirmPagesMixin, ScopedAdminMixin, admin.Mo
             return "—"
         text = json.dumps(run.report, ensure_ascii=False, indent=2, sort_keys=True)
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
-
-    # Hook for the batch runner: its start form replaces this.
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False
