@@ -282,7 +282,8 @@ def _advance(run: BatchRun, cursor: int, ids: list[int], report: ChunkReport) ->
 
 
 def _live_specs(rule: Rule, now):
-    all_rules = loaders.rule_specs(loaders.live_rules(), now)
+    # Exact voucher counts: a chunk plans many policies against one count.
+    all_rules = loaders.rule_specs(loaders.live_rules(), now, voucher_cap=None)
     ours = next((s for s in all_rules if s.rule_id == rule.pk), None)
     if ours is None:
         raise RuleNotLive(_("Rule %(rule)s is not active.") % {"rule": rule.code})

@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from distribution import specs
@@ -19,7 +19,7 @@ from distribution.models import (
     RuleStatus,
 )
 from distribution.periods import local_date, period_start
-from gifts.models import Gift, GiftKind, VoucherStatus
+from gifts.models import Gift, GiftKind, VoucherCode, VoucherStatus
 from policies.models import Policy
 from suppliers.models import ProviderStatus
 
@@ -71,23 +71,42 @@ def live_rules():
     return Rule.objects.filter(status=RuleStatus.ACTIVE)
 
 
-def _gift_supply(gifts: list[Gift], today) -> dict[int, int]:
-    """Stock for physical gifts, available unexpired codes for vouchers."""
+class CappedCount(Subquery):
+    """COUNT(*) of a sliced subquery: stops reading after the slice's limit."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
+
+
+def _gift_supply(gifts: list[Gift], today, voucher_cap: int | None) -> dict[int, int]:
+    """Stock for physical gifts, available unexpired codes for vouchers.
+
+    One policy never needs more than a handful of codes, so counting stops at
+    ``voucher_cap`` (a pool of 100,000 codes is not read on every look-up); None
+    counts them all (batch runs plan many policies against one count).
+    """
     supply = {g.pk: g.stock for g in gifts if g.kind == GiftKind.PHYSICAL}
     voucher_gifts = [g.pk for g in gifts if g.kind != GiftKind.PHYSICAL]
     if voucher_gifts:
-        usable_code = Q(vouchers__status=VoucherStatus.AVAILABLE) & (
-            Q(vouchers__expires_on__isnull=True) | Q(vouchers__expires_on__gte=today)
-        )
+        usable = VoucherCode.objects.filter(
+            gift=OuterRef("pk"), status=VoucherStatus.AVAILABLE
+        ).exclude(expires_on__lt=today)
+        if voucher_cap is None:
+            available = Subquery(
+                usable.order_by().values("gift").annotate(n=Count("pk")).values("n"),
+                output_field=IntegerField(),
+            )
+        else:
+            available = CappedCount(usable.order_by().values("pk")[:voucher_cap])
         counts = (
             Gift.objects.filter(pk__in=voucher_gifts)
-            .annotate(n=Count("vouchers", filter=usable_code), codes=Count("vouchers"))
+            .annotate(n=available, codes=Exists(VoucherCode.objects.filter(gift=OuterRef("pk"))))
             .values_list("pk", "kind", "n", "codes")
         )
-        for pk, kind, available, codes in counts:
+        for pk, kind, n, codes in counts:
             # A contract service without codes is called in by phone: uses, not codes, limit it.
             unlimited = kind == GiftKind.CONTRACT_SERVICE and not codes
-            supply[pk] = UNLIMITED if unlimited else available
+            supply[pk] = UNLIMITED if unlimited else (n or 0)
     return supply
 
 
@@ -110,8 +129,12 @@ def _unusable_reason(gift: Gift, today) -> str:
     return ""
 
 
-def rule_specs(rules, now: datetime) -> list[specs.RuleSpec]:
-    """``rules`` (a queryset) as engine input: 4 queries whatever the number of rules."""
+# Codes one look-up counts at most (see _gift_supply).
+VOUCHER_CAP = 1000
+
+
+def rule_specs(rules, now: datetime, voucher_cap: int | None = VOUCHER_CAP) -> list[specs.RuleSpec]:
+    """``rules`` (a queryset) as engine input: a fixed number of queries for any number."""
     today = local_date(now)
     rules = list(
         rules.prefetch_related(
@@ -122,7 +145,7 @@ def rule_specs(rules, now: datetime) -> list[specs.RuleSpec]:
         )
     )
     gifts = {r.gift_id: r.gift for rule in rules for r in rule.rewards.all()}
-    supply = _gift_supply(list(gifts.values()), today)
+    supply = _gift_supply(list(gifts.values()), today, voucher_cap)
     out = []
     for rule in rules:
         rewards = []

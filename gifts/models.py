@@ -240,7 +240,15 @@ class VoucherCode(models.Model):
         verbose_name = _("voucher code")
         verbose_name_plural = _("voucher codes")
         ordering = ["gift", "code"]
-        indexes = [models.Index(fields=["gift", "status"], name="voucher_gift_status")]
+        indexes = [
+            models.Index(fields=["gift", "status"], name="voucher_gift_status"),
+            # Hand-outs claim the earliest-expiring available codes of a gift.
+            models.Index(
+                fields=["gift", "expires_on", "id"],
+                condition=Q(status="available"),
+                name="voucher_available_claim",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(code__gt=""), name="voucher_code_not_blank"),
             models.CheckConstraint(
