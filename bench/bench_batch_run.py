@@ -116,7 +116,7 @@ def _inner() -> None:
 def _naive(data) -> tuple[float, int]:
     from django.utils import timezone
 
-    from distribution import engine, loaders
+    from distribution import engine, loaders, rulebook
     from distribution.services import DistributionRefused, distribution_create
     from policies.models import Policy
 
@@ -125,7 +125,7 @@ def _naive(data) -> tuple[float, int]:
     started = time.perf_counter()
     for policy in Policy.objects.filter(branch=data["baseline_branch"]).select_related("branch"):
         now = timezone.localtime()
-        specs = loaders.rule_specs(loaders.live_rules(), now)
+        specs = rulebook.live_rule_specs(now)
         facts = loaders.policy_facts(policy)
         snapshot = loaders.quota_snapshot(policy.pk, now)
         offer = engine.evaluate(facts, specs, snapshot, now)

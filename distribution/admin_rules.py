@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from distribution import engine, loaders
+from distribution import engine, loaders, rulebook
 from distribution.admin_common import ConfirmPagesMixin, NoDeleteMixin, change_url
 from distribution.forms import (
     CloneForm,
@@ -398,7 +398,7 @@ class RuleAdmin(NoDeleteMixin, ConfirmPagesMixin, ScopedAdminMixin, SimpleHistor
         if not policies:
             return []
         now = timezone.localtime()
-        specs = loaders.rule_specs(Rule.objects.filter(pk=rule.pk), now)
+        specs = rulebook.rule_specs(Rule.objects.filter(pk=rule.pk), now)
         results = []
         for policy in policies:
             facts = loaders.policy_facts(policy)

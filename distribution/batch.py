@@ -40,7 +40,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distribution import engine, loaders
+from distribution import engine, loaders, rulebook
 from distribution.batch_plan import ChunkPlanner, batch_choices, load_chunk_facts
 from distribution.batch_report import ChunkReport, pool_taken, supply_taken
 from distribution.batch_write import (
@@ -283,7 +283,7 @@ def _advance(run: BatchRun, cursor: int, ids: list[int], report: ChunkReport) ->
 
 def _live_specs(rule: Rule, now):
     # Exact voucher counts: a chunk plans many policies against one count.
-    all_rules = loaders.rule_specs(loaders.live_rules(), now, voucher_cap=None)
+    all_rules = rulebook.live_rule_specs(now, voucher_cap=None)
     ours = next((s for s in all_rules if s.rule_id == rule.pk), None)
     if ours is None:
         raise RuleNotLive(_("Rule %(rule)s is not active.") % {"rule": rule.code})

@@ -28,7 +28,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from distribution.batch_plan import PolicyRow, free_slot
-from distribution.loaders import UNLIMITED
 from distribution.models import (
     Distribution,
     DistributionItem,
@@ -41,6 +40,7 @@ from distribution.models import (
 )
 from distribution.periods import local_date, period_start
 from distribution.quota_math import quota_period
+from distribution.rulebook import UNLIMITED
 from distribution.services.handout import CASUAL_INCOME_RATE
 from distribution.specs import PER_POLICY, Plan, QuotaSpec, RuleSpec
 from giftplatform.access import recorded

@@ -4,8 +4,7 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum
-from django.utils.translation import gettext as _
+from django.db.models import Count, Q, Sum
 
 from distribution import specs
 from distribution.models import (
@@ -15,16 +14,9 @@ from distribution.models import (
     QuotaCharge,
     QuotaStatus,
     QuotaUsage,
-    Rule,
-    RuleStatus,
 )
-from distribution.periods import local_date, period_start
-from gifts.models import Gift, GiftKind, VoucherCode, VoucherStatus
+from distribution.periods import period_start
 from policies.models import Policy
-from suppliers.models import ProviderStatus
-
-# A gift without a countable supply (a contract service delivered by phone, no codes).
-UNLIMITED = 10**9
 
 
 def policy_facts(policy: Policy) -> specs.PolicyFacts:
@@ -65,134 +57,6 @@ def policy_facts(policy: Policy) -> specs.PolicyFacts:
         },
         distributions_by_rule=by_rule,
     )
-
-
-def live_rules():
-    return Rule.objects.filter(status=RuleStatus.ACTIVE)
-
-
-class CappedCount(Subquery):
-    """COUNT(*) of a sliced subquery: stops reading after the slice's limit."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
-    output_field = IntegerField()
-
-
-def _gift_supply(gifts: list[Gift], today, voucher_cap: int | None) -> dict[int, int]:
-    """Stock for physical gifts, available unexpired codes for vouchers.
-
-    One policy never needs more than a handful of codes, so counting stops at
-    ``voucher_cap`` (a pool of 100,000 codes is not read on every look-up); None
-    counts them all (batch runs plan many policies against one count).
-    """
-    supply = {g.pk: g.stock for g in gifts if g.kind == GiftKind.PHYSICAL}
-    voucher_gifts = [g.pk for g in gifts if g.kind != GiftKind.PHYSICAL]
-    if voucher_gifts:
-        usable = VoucherCode.objects.filter(
-            gift=OuterRef("pk"), status=VoucherStatus.AVAILABLE
-        ).exclude(expires_on__lt=today)
-        if voucher_cap is None:
-            available = Subquery(
-                usable.order_by().values("gift").annotate(n=Count("pk")).values("n"),
-                output_field=IntegerField(),
-            )
-        else:
-            available = CappedCount(usable.order_by().values("pk")[:voucher_cap])
-        counts = (
-            Gift.objects.filter(pk__in=voucher_gifts)
-            .annotate(n=available, codes=Exists(VoucherCode.objects.filter(gift=OuterRef("pk"))))
-            .values_list("pk", "kind", "n", "codes")
-        )
-        for pk, kind, n, codes in counts:
-            # A contract service without codes is called in by phone: uses, not codes, limit it.
-            unlimited = kind == GiftKind.CONTRACT_SERVICE and not codes
-            supply[pk] = UNLIMITED if unlimited else (n or 0)
-    return supply
-
-
-def _unusable_reason(gift: Gift, today) -> str:
-    if not gift.is_active:
-        return _("gift %(code)s is not active") % {"code": gift.code}
-    if gift.valid_from and today < gift.valid_from:
-        return _("gift %(code)s is valid from %(day)s") % {
-            "code": gift.code,
-            "day": gift.valid_from,
-        }
-    if gift.valid_to and today > gift.valid_to:
-        return _("gift %(code)s expired on %(day)s") % {"code": gift.code, "day": gift.valid_to}
-    if gift.provider.status != ProviderStatus.ACTIVE:
-        return _("provider %(name)s is not active") % {"name": gift.provider.name}
-    if gift.category.is_cash_equivalent and not gift.category.cash_equivalent_enabled:
-        return _("%(category)s is a cash equivalent and not allowed") % {
-            "category": gift.category.name
-        }
-    return ""
-
-
-# Codes one look-up counts at most (see _gift_supply).
-VOUCHER_CAP = 1000
-
-
-def rule_specs(rules, now: datetime, voucher_cap: int | None = VOUCHER_CAP) -> list[specs.RuleSpec]:
-    """``rules`` (a queryset) as engine input: a fixed number of queries for any number."""
-    today = local_date(now)
-    rules = list(
-        rules.prefetch_related(
-            "conditions",
-            "rewards__gift__provider",
-            "rewards__gift__category",
-            "target_branches",
-        )
-    )
-    gifts = {r.gift_id: r.gift for rule in rules for r in rule.rewards.all()}
-    supply = _gift_supply(list(gifts.values()), today, voucher_cap)
-    out = []
-    for rule in rules:
-        rewards = []
-        for reward in rule.rewards.all():
-            gift = reward.gift
-            reason = _unusable_reason(gift, today)
-            rewards.append(
-                specs.RewardSpec(
-                    reward_id=reward.pk,
-                    gift_id=gift.pk,
-                    gift_code=gift.code,
-                    gift_name=gift.name,
-                    gift_kind=gift.kind,
-                    contract_service=gift.contract_service,
-                    quantity=reward.quantity,
-                    option_group=reward.option_group,
-                    face_value=gift.face_value,
-                    unit_cost=gift.unit_cost,
-                    available=supply.get(gift.pk, 0),
-                    usable=not reason,
-                    unusable_reason=reason,
-                )
-            )
-        out.append(
-            specs.RuleSpec(
-                rule_id=rule.pk,
-                code=rule.code,
-                name=rule.name,
-                priority=rule.priority,
-                exclusive=rule.exclusive,
-                max_per_policy=rule.max_per_policy,
-                all_policies=rule.all_policies,
-                starts_at=rule.starts_at,
-                ends_at=rule.ends_at,
-                issued_from=rule.issued_from,
-                issued_to=rule.issued_to,
-                branch_paths=tuple(b.path for b in rule.target_branches.all()),
-                conditions=tuple(
-                    specs.ConditionSpec(c.group, c.attribute, c.operator, c.value)
-                    for c in rule.conditions.all()
-                ),
-                rewards=tuple(rewards),
-                approval_threshold=rule.approval_threshold,
-                tax_treatment=rule.tax_treatment,
-            )
-        )
-    return out
 
 
 def quota_specs() -> list[specs.QuotaSpec]:

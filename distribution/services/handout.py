@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distribution import engine, loaders
+from distribution import engine, loaders, rulebook
 from distribution.models import (
     LIVE_STATUSES,
     Distribution,
@@ -143,7 +143,7 @@ def _write_items(distribution: Distribution, plan: Plan, actor, reserved: bool, 
 
 def _plan(policy: Policy, rule: Rule, choices: Mapping[str, int], now) -> Plan:
     now = timezone.localtime(now)  # the engine's "today" is now's own date
-    rule_specs = loaders.rule_specs(loaders.live_rules(), now)
+    rule_specs = rulebook.live_rule_specs(now)
     if not any(s.rule_id == rule.pk for s in rule_specs):
         raise DistributionRefused([_("Rule %(rule)s is not active.") % {"rule": rule.name}])
     facts = loaders.policy_facts(policy)

@@ -6,6 +6,7 @@ active rule is changed by a new version, so past hand-outs keep the meaning they
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distribution.conditions import clean_condition
@@ -65,7 +66,7 @@ def rule_activate(*, rule: Rule) -> Rule:
     if rule.previous_id:
         Rule.objects.filter(
             pk=rule.previous_id, status__in=[RuleStatus.ACTIVE, RuleStatus.PAUSED]
-        ).update(status=RuleStatus.CLOSED)
+        ).update(status=RuleStatus.CLOSED, updated_at=timezone.now())
     return _set_status(rule, RuleStatus.ACTIVE, (RuleStatus.DRAFT,))
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from distribution import engine, loaders
+from distribution import engine, loaders, rulebook
 from distribution.models import Distribution, DistributionItem, TaxTreatment
 from distribution.quota_math import format_money, format_units
 from distribution.specs import VOUCHER_COUNT, Offer, QuotaEffect, RewardLine, RuleVerdict
@@ -133,7 +133,7 @@ def load_offer(policy: Policy, now: datetime) -> OfferData:
     facts = loaders.policy_facts(policy)
     quotas = loaders.quota_specs()
     snapshot = loaders.quota_snapshot(policy.pk, now, quotas=quotas)
-    specs = loaders.rule_specs(loaders.live_rules(), now)
+    specs = rulebook.live_rule_specs(now)
     offer = engine.evaluate(facts, specs, snapshot, now)
     services = dict(ContractService.choices)
     left = tuple(

@@ -1,0 +1,64 @@
+"""The live rules as the engine reads them: shapes kept between changes, gift facts fresh."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from distribution import rulebook
+from distribution.models import RuleStatus
+from distribution.services import change_approve, rule_new_version, rule_pause, rule_resume
+from distribution.services.changes import rule_request_activation
+from tests.distribution.conftest import make_rule, stocked_gift, voucher_gift
+from tests.factories import UserFactory
+
+
+def codes(specs):
+    return sorted(s.code for s in specs)
+
+
+def test_a_warm_cache_reads_two_queries(db, django_assert_num_queries):
+    for n in range(5):
+        make_rule(f"R{n}", [(stocked_gift(5), 1, ""), (voucher_gift(3), 1, "A")])
+    now = timezone.now()
+    rulebook.live_rule_specs(now)
+    with django_assert_num_queries(2):
+        specs = rulebook.live_rule_specs(now)
+    assert len(specs) == 5 and all(len(s.rewards) == 2 for s in specs)
+
+
+def test_status_changes_and_new_versions_are_seen_at_once(futian, approver_shenzhen):
+    maker = UserFactory(username="maker", branch=futian)
+    gift = stocked_gift(5)
+    rule = make_rule("R1", [(gift, 1, "")], conditions=[(1, "premium", "gte", "1000.00")])
+    make_rule("R2", [(gift, 1, "")])
+    now = timezone.now()
+    assert codes(rulebook.live_rule_specs(now)) == ["R1", "R2"]
+
+    rule = rule_pause(actor=maker, rule=rule)
+    assert codes(rulebook.live_rule_specs(now)) == ["R2"]
+    rule = rule_resume(actor=maker, rule=rule)
+    assert codes(rulebook.live_rule_specs(now)) == ["R1", "R2"]
+
+    draft = rule_new_version(actor=maker, rule=rule)
+    draft.conditions.update(value="2000.00")
+    change_approve(actor=approver_shenzhen, change=rule_request_activation(actor=maker, rule=draft))
+    r1 = next(s for s in rulebook.live_rule_specs(now) if s.code == "R1")
+    assert r1.rule_id == draft.pk and r1.conditions[0].value == "2000.00"
+
+
+def test_gift_facts_are_read_every_time(db):
+    gift = stocked_gift(5)
+    make_rule("R1", [(gift, 1, "")])
+    now = timezone.now()
+    assert rulebook.live_rule_specs(now)[0].rewards[0].face_value == Decimal("100.00")
+    type(gift).objects.filter(pk=gift.pk).update(face_value=Decimal("120.00"), is_active=False)
+    reward = rulebook.live_rule_specs(now)[0].rewards[0]
+    assert reward.face_value == Decimal("120.00") and not reward.usable
+
+
+def test_voucher_codes_are_counted_up_to_the_cap(db):
+    gift = voucher_gift(codes=5)
+    make_rule("R1", [(gift, 1, "")], status=RuleStatus.ACTIVE)
+    now = timezone.now()
+    assert rulebook.live_rule_specs(now, voucher_cap=3)[0].rewards[0].available == 3
+    assert rulebook.live_rule_specs(now, voucher_cap=None)[0].rewards[0].available == 5
