@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from giftplatform.access import sees_everything
+
 CONFIRM_TEMPLATE = "admin/distribution/confirm.html"
 
 
@@ -36,6 +38,22 @@ class NoDeleteMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class OwnedByBranchAdminMixin:
+    """Rules and quotas belong to a branch: the maker's own by default, and a branch's staff
+    cannot leave it empty (platform-wide is a decision for the platform's staff)."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "branch" in form.base_fields and not sees_everything(request.user):
+            form.base_fields["branch"].required = True
+        return form
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("branch", getattr(request.user, "branch_id", None))
+        return initial
 
 
 class ConfirmPagesMixin:

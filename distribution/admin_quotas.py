@@ -18,7 +18,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from distribution.admin_common import ConfirmPagesMixin, NoDeleteMixin, change_url
+from distribution.admin_common import (
+    ConfirmPagesMixin,
+    NoDeleteMixin,
+    OwnedByBranchAdminMixin,
+    change_url,
+)
 from distribution.forms import QuotaAdminForm
 from distribution.models import (
     ChangeRequest,
@@ -31,8 +36,11 @@ from distribution.models import (
 from distribution.periods import period_start
 from distribution.quota_math import format_money, format_units
 from distribution.services import quota_change_limit, quota_request_activation
-from giftplatform.access import sees_everything
-from giftplatform.admin_scoping import ScopedAdminMixin, ScopedRelatedFieldListFilter
+from giftplatform.admin_scoping import (
+    ReadOnlyInlineMixin,
+    ScopedAdminMixin,
+    ScopedRelatedFieldListFilter,
+)
 
 RECENT_PERIODS = 24
 # What an approved quota counts; changing it would widen the quota without approval.
@@ -98,26 +106,17 @@ class RecentUsageFormSet(BaseInlineFormSet):
         return self._queryset
 
 
-class QuotaUsageInline(admin.TabularInline):
+class QuotaUsageInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = QuotaUsage
     formset = RecentUsageFormSet
     fields = readonly_fields = ["period_start", "used", "updated_at"]
-    extra = max_num = 0
-    can_delete = False
     verbose_name_plural = gettext_lazy("use by period (latest first)")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Quota)
-class QuotaAdmin(NoDeleteMixin, ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin):
+class QuotaAdmin(
+    OwnedByBranchAdminMixin, NoDeleteMixin, ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin
+):
     form = QuotaAdminForm
     list_display = ["code", "name", "basis", "period", "limit_shown", "status", "scope"]
     list_display += ["used_remaining", "use", "branch"]
@@ -212,17 +211,6 @@ class QuotaAdmin(NoDeleteMixin, ConfirmPagesMixin, ScopedAdminMixin, admin.Model
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None and obj.is_pool else []
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if "branch" in form.base_fields and not sees_everything(request.user):
-            form.base_fields["branch"].required = True
-        return form
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        initial.setdefault("branch", getattr(request.user, "branch_id", None))
-        return initial
 
     def save_model(self, request, obj, form, change):
         if not change:

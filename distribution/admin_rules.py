@@ -17,7 +17,12 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from distribution import engine, loaders, rulebook
-from distribution.admin_common import ConfirmPagesMixin, NoDeleteMixin, change_url
+from distribution.admin_common import (
+    ConfirmPagesMixin,
+    NoDeleteMixin,
+    OwnedByBranchAdminMixin,
+    change_url,
+)
 from distribution.forms import (
     CloneForm,
     PolicyTestForm,
@@ -44,7 +49,7 @@ from distribution.services import (
     rule_request_activation,
     rule_resume,
 )
-from giftplatform.access import restrict, sees_everything
+from giftplatform.access import restrict
 from giftplatform.admin_scoping import ScopedAdminMixin, ScopedRelatedFieldListFilter
 from policies.selectors import policy_lookup
 
@@ -99,7 +104,13 @@ class RuleRewardInline(DraftOnlyInline):
 
 
 @admin.register(Rule)
-class RuleAdmin(NoDeleteMixin, ConfirmPagesMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class RuleAdmin(
+    OwnedByBranchAdminMixin,
+    NoDeleteMixin,
+    ConfirmPagesMixin,
+    ScopedAdminMixin,
+    SimpleHistoryAdmin,
+):
     form = RuleAdminForm
     change_form_template = "admin/distribution/rule/change_form.html"
     list_display = ["code", "version", "name", "status", "priority", "exclusive", "window"]
@@ -192,18 +203,6 @@ class RuleAdmin(NoDeleteMixin, ConfirmPagesMixin, ScopedAdminMixin, SimpleHistor
         if rule is not None:
             rule._viewer = request.user  # the versions field lists what this user may see
         return rule
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if "branch" in form.base_fields and not sees_everything(request.user):
-            # A platform-wide rule is a decision for the platform's staff, not a branch's.
-            form.base_fields["branch"].required = True
-        return form
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        initial.setdefault("branch", getattr(request.user, "branch_id", None))
-        return initial
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -128,3 +128,19 @@ class EstimatedCountPaginator(Paginator):
             row = cursor.fetchone()
         # reltuples is -1 (or 0) before the table's first ANALYZE: count for real then.
         return int(row[0]) if row and row[0] and row[0] > 0 else None
+
+
+class ReadOnlyInlineMixin:
+    """An inline that shows rows (ledger lines, counters) and never adds, edits or deletes."""
+
+    extra = max_num = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

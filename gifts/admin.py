@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from giftplatform.access import sees_everything
 from giftplatform.admin_scoping import (
     EstimatedCountPaginator,
+    ReadOnlyInlineMixin,
     ScopedAdminMixin,
     ScopedRelatedFieldListFilter,
 )
@@ -84,27 +85,16 @@ class LatestMovementsFormSet(BaseInlineFormSet):
         return self._queryset
 
 
-class LatestMovementsInline(admin.TabularInline):
+class LatestMovementsInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = StockMovement
     formset = LatestMovementsFormSet
     fields = ["created_at", "quantity", "reason", "reference", "unit_cost", "stock_after"]
     fields += ["actor", "note"]
     readonly_fields = fields
-    extra = max_num = 0
-    can_delete = False
     verbose_name_plural = _("latest stock movements")
 
     def get_queryset(self, request):
         return stock_movements(user=request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Gift)
