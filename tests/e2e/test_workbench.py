@@ -68,7 +68,8 @@ def test_clerk_hands_out_a_chosen_gift_with_the_keyboard(page, live_server, futi
 
     _login(page, live_server, clerk.username)
     page.wait_for_selector("#id_q")
-    assert page.evaluate("document.activeElement.id") == "id_q"  # autofocus
+    # autofocus: applied once the document has focus, which may come a moment after load
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_q'")
     page.keyboard.type(policy.phone)
     page.keyboard.press("Enter")
     page.wait_for_selector("#search-results")
