@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, DateField, DecimalField, OuterRef, Q, Subquery, Sum, Value, When
 
 from distribution import specs
 from distribution.models import (
@@ -18,22 +18,22 @@ from distribution.models import (
 from distribution.periods import period_start
 from policies.models import Policy
 
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
 
 def policy_facts(policy: Policy) -> specs.PolicyFacts:
+    """What the engine knows of ``policy``, with its live hand-outs read in one query."""
     live_items = DistributionItem.objects.filter(
         distribution__policy=policy, distribution__status__in=LIVE_STATUSES
-    )
-    used = dict(
-        live_items.exclude(contract_service="")
-        .values_list("contract_service")
-        .annotate(n=Sum("quantity"))
-    )
+    ).values_list("distribution_id", "distribution__rule_code", "contract_service", "quantity")
+    used: dict[str, int] = defaultdict(int)
+    distributions_of_rule: dict[str, set[int]] = defaultdict(set)
+    for distribution_id, rule_code, service, quantity in live_items:
+        distributions_of_rule[rule_code].add(distribution_id)  # every hand-out has items
+        if service:
+            used[service] += quantity
+    by_rule = {code: len(ids) for code, ids in distributions_of_rule.items()}
     entitled = policy.contract_services or {}
-    by_rule = dict(
-        policy.distributions.filter(status__in=LIVE_STATUSES)
-        .values_list("rule_code")
-        .annotate(n=Count("id"))
-    )
     return specs.PolicyFacts(
         policy_id=policy.pk,
         policy_no=policy.policy_no,
@@ -61,22 +61,7 @@ def policy_facts(policy: Policy) -> specs.PolicyFacts:
 
 def quota_specs() -> list[specs.QuotaSpec]:
     quotas = Quota.objects.filter(status=QuotaStatus.ACTIVE).select_related("scope_branch")
-    return [
-        specs.QuotaSpec(
-            quota_id=q.pk,
-            code=q.code,
-            name=q.name,
-            basis=q.basis,
-            period=q.period,
-            limit=q.limit,
-            warn_percent=q.warn_percent,
-            branch_path=q.scope_branch.path if q.scope_branch_id else None,
-            rule_code=q.scope_rule_code or None,
-            gift_id=q.scope_gift_id,
-            product=q.scope_product,
-        )
-        for q in quotas
-    ]
+    return [_spec(q) for q in quotas]
 
 
 def pool_usage(quotas: list[specs.QuotaSpec], now: datetime) -> dict[int, Decimal]:
@@ -101,6 +86,58 @@ def policy_usage(quotas: list[specs.QuotaSpec], policy_id: int) -> dict[int, Dec
         )
         .values_list("quota_id")
         .annotate(total=Sum("amount"))
+    )
+
+
+def _spec(q: Quota) -> specs.QuotaSpec:
+    return specs.QuotaSpec(
+        quota_id=q.pk,
+        code=q.code,
+        name=q.name,
+        basis=q.basis,
+        period=q.period,
+        limit=q.limit,
+        warn_percent=q.warn_percent,
+        branch_path=q.scope_branch.path if q.scope_branch_id else None,
+        rule_code=q.scope_rule_code or None,
+        gift_id=q.scope_gift_id,
+        product=q.scope_product,
+    )
+
+
+def quotas_for_policy(policy_id: int, now: datetime) -> specs.QuotaSnapshot:
+    """The quotas in force with this period's pool use and this policy's use: one query."""
+    starts = [
+        When(quota__period=period, then=Value(period_start(period, now))) for period in specs.POOL_PERIODS
+    ]
+    pool_used = QuotaUsage.objects.filter(
+        quota=OuterRef("pk"), period_start=Case(*starts, output_field=DateField())
+    ).values("used")
+    policy_used = (
+        QuotaCharge.objects.filter(
+            quota=OuterRef("pk"),
+            distribution__policy_id=policy_id,
+            distribution__status__in=LIVE_STATUSES,
+        )
+        .order_by()
+        .values("quota")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    quotas = list(
+        Quota.objects.filter(status=QuotaStatus.ACTIVE)
+        .select_related("scope_branch")
+        .annotate(
+            pool_used=Subquery(pool_used, output_field=MONEY),
+            policy_used=Subquery(policy_used, output_field=MONEY),
+        )
+    )
+    return specs.QuotaSnapshot(
+        quotas=tuple(_spec(q) for q in quotas),
+        pool_used={q.pk: q.pool_used for q in quotas if q.is_pool and q.pool_used is not None},
+        policy_used={
+            q.pk: q.policy_used for q in quotas if not q.is_pool and q.policy_used is not None
+        },
     )
 
 

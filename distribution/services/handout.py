@@ -147,7 +147,7 @@ def _plan(policy: Policy, rule: Rule, choices: Mapping[str, int], now) -> Plan:
     if not any(s.rule_id == rule.pk for s in rule_specs):
         raise DistributionRefused([_("Rule %(rule)s is not active.") % {"rule": rule.name}])
     facts = loaders.policy_facts(policy)
-    quotas = loaders.quota_snapshot(policy.pk, now)
+    quotas = loaders.quotas_for_policy(policy.pk, now)
     offer = engine.evaluate(facts, rule_specs, quotas, now)
     blocker = _exclusive_blocker(offer, rule_specs, rule)
     if blocker:

@@ -131,8 +131,7 @@ class OfferData:
 def load_offer(policy: Policy, now: datetime) -> OfferData:
     """The engine's offer for ``policy`` at ``now``, from a constant number of queries."""
     facts = loaders.policy_facts(policy)
-    quotas = loaders.quota_specs()
-    snapshot = loaders.quota_snapshot(policy.pk, now, quotas=quotas)
+    snapshot = loaders.quotas_for_policy(policy.pk, now)
     specs = rulebook.live_rule_specs(now)
     offer = engine.evaluate(facts, specs, snapshot, now)
     services = dict(ContractService.choices)
@@ -141,7 +140,9 @@ def load_offer(policy: Policy, now: datetime) -> OfferData:
         for code, n in sorted(facts.contract_services_left.items())
     )
     return OfferData(
-        offer=offer, contract_services_left=left, bases={q.quota_id: q.basis for q in quotas}
+        offer=offer,
+        contract_services_left=left,
+        bases={q.quota_id: q.basis for q in snapshot.quotas},
     )
 
 
