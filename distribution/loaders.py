@@ -108,7 +108,8 @@ def _spec(q: Quota) -> specs.QuotaSpec:
 def quotas_for_policy(policy_id: int, now: datetime) -> specs.QuotaSnapshot:
     """The quotas in force with this period's pool use and this policy's use: one query."""
     starts = [
-        When(quota__period=period, then=Value(period_start(period, now))) for period in specs.POOL_PERIODS
+        When(quota__period=period, then=Value(period_start(period, now)))
+        for period in specs.POOL_PERIODS
     ]
     pool_used = QuotaUsage.objects.filter(
         quota=OuterRef("pk"), period_start=Case(*starts, output_field=DateField())
