@@ -20,6 +20,7 @@ BRANCH_PATHS = {
     "gifts.stockmovement": "gift__branch",
     "gifts.vouchercode": "gift__branch",
     "policies.policy": "branch",
+    "policies.piireveal": "policy__branch",
     "distribution.rule": "branch",
     "distribution.quota": "branch",
     "distribution.quotausage": "quota__branch",

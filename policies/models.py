@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +70,7 @@ class Policy(models.Model):
         verbose_name = _("policy")
         verbose_name_plural = _("policies")
         ordering = ["-issue_date", "-id"]
+        permissions = [("view_pii", _("Can reveal ID numbers and mobiles, giving a reason"))]
         # Look-ups are exact (policies.selectors): plain b-tree indexes, no LIKE indexes,
         # which would only slow every import down.
         indexes = [
@@ -96,3 +98,36 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return self.policy_no
+
+
+class PiiField(models.TextChoices):
+    ID_NUMBER = "id_number", _("ID number")
+    PHONE = "phone", _("mobile")
+
+
+class PiiReveal(models.Model):
+    """One look at a policy's personal data in full: who, when, which field, and why (PIPL)."""
+
+    policy = models.ForeignKey(
+        Policy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="pii_reveals"
+    )
+    field = models.CharField(_("field"), max_length=10, choices=PiiField.choices)
+    reason = models.CharField(_("reason given"), max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal data reveal")
+        verbose_name_plural = _("personal data reveals")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="pii_reveal_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.field}"
+
+    def delete(self, *args, **kwargs):
+        raise models.ProtectedError(_("Audit rows cannot be deleted."), {self})
