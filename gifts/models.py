@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from giftplatform.models import Branch
 from giftplatform.money import MoneyField
@@ -33,6 +34,10 @@ class GiftCategory(models.Model):
     )
     # Blocked by default; enabling takes four-eyes approval (distribution issue).
     cash_equivalent_enabled = models.BooleanField(_("cash equivalent enabled"), default=False)
+
+    # Who changed what, when (invariant 8). Enabling a cash category is an update() by the
+    # four-eyes change service: its ChangeRequest keeps who asked and who approved.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("gift category")
@@ -82,6 +87,11 @@ class Gift(models.Model):
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Saves (admin, services) write a history row with the acting user. Not recorded here:
+    # stock, moved by update() and recorded by the StockMovement ledger (actor, time, reason);
+    # sheet imports, written by bulk_create/bulk_update and recorded by their ImportJob.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("gift")
@@ -235,6 +245,11 @@ class VoucherCode(models.Model):
         related_name="vouchers",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Saves write a history row. Codes come in by bulk_create (no history rows: the
+    # ImportJob they point to says who loaded them, when, from which file); issue and
+    # redemption are conditional update()s recorded on the DistributionItem and its history.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("voucher code")

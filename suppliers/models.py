@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from giftplatform.validators import validate_uscc
 
@@ -20,6 +21,9 @@ class SettlementCycle(models.TextChoices):
     MONTHLY = "monthly", _("monthly")
     QUARTERLY = "quarterly", _("quarterly")
     PER_ORDER = "per_order", _("per order")
+
+
+_provider_history = HistoricalRecords()
 
 
 class Provider(models.Model):
@@ -53,6 +57,11 @@ class Provider(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # One history table for providers, whichever proxy (Supplier, ServiceProvider) saves
+    # them: see the signal wiring at the end of this module. Sheet imports are bulk writes,
+    # recorded by their ImportJob instead.
+    history = _provider_history
 
     class Meta:
         verbose_name = _("provider")
@@ -101,3 +110,11 @@ class ServiceProvider(Provider):
         proxy = True
         verbose_name = _("service provider")
         verbose_name_plural = _("service providers")
+
+
+# simple-history listens to the concrete model's signals only; the supplier and service
+# provider admins save through the proxies, whose signals carry the proxy as sender.
+for _proxy in (Supplier, ServiceProvider):
+    models.signals.post_save.connect(_provider_history.post_save, sender=_proxy, weak=False)
+    models.signals.pre_delete.connect(_provider_history.pre_delete, sender=_proxy, weak=False)
+    models.signals.post_delete.connect(_provider_history.post_delete, sender=_proxy, weak=False)
