@@ -4,6 +4,7 @@ With nothing set: SQLite in var/, DEBUG on, a generated dev secret key, tasks in
 DJANGO_ENV=production refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "guardian",
     "import_export",
     "simple_history",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lock-out flagged during authentication into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "giftplatform.urls"
@@ -118,6 +122,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "giftplatform.User"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username+address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -161,6 +167,48 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
 LOGIN_URL = "admin:login"
+# Where a sign-in lands when its ?next= is missing or points off-site (Django refuses
+# those); Django's own default, /accounts/profile/, does not exist here.
+LOGIN_REDIRECT_URL = "admin:index"
+
+# Failed sign-ins (django-axes): after AXES_FAILURE_LIMIT failures for one username from
+# one address, that pair is locked for AXES_COOLOFF_TIME hours (0: until an administrator
+# deletes the attempt under Admin > Axes > Access attempts, or `manage.py
+# axes_reset_username NAME`). Other addresses and other usernames are not affected.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+_axes_cooloff_hours = env.float("AXES_COOLOFF_TIME", default=0.5)
+AXES_COOLOFF_TIME = timedelta(hours=_axes_cooloff_hours) if _axes_cooloff_hours > 0 else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+AXES_LOCKOUT_CALLABLE = "giftplatform.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client address: REMOTE_ADDR alone unless TRUSTED_PROXY_IP_HEADER names the header
+# the proxy in front sets (e.g. X-Forwarded-For or X-Real-IP); any other forwarding
+# header a client sends is ignored. TRUSTED_PROXY_COUNT is how many proxy addresses that
+# header holds after the client's, counted from the right (0 for X-Real-IP, or for
+# X-Forwarded-For from a single proxy); whatever a client put further left is ignored.
+TRUSTED_PROXY_IP_HEADER = env.str("TRUSTED_PROXY_IP_HEADER", default="").strip()
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+
+def _meta_key(header: str) -> str:
+    """X-Forwarded-For, HTTP_X_FORWARDED_FOR and x_forwarded_for all name one META key."""
+    key = header.upper().replace("-", "_")
+    return key if key == "REMOTE_ADDR" or key.startswith("HTTP_") else f"HTTP_{key}"
+
+
+if TRUSTED_PROXY_IP_HEADER:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = (_meta_key(TRUSTED_PROXY_IP_HEADER),)
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+AXES_IPWARE_PROXY_ORDER = "left-most"
+# A header with more hops than TRUSTED_PROXY_COUNT (a client behind its own proxy, or one
+# that adds addresses of its own) still yields the address our proxy saw, counted from
+# the right; strict mode would drop such headers and leave the address unknown.
+IPWARE_STRICT = False
 
 # Uploads: files above the memory limit go to a temp file; the import limit is our own.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -37,6 +37,10 @@ CONFIG_VARS = [
     "LOG_LEVEL",
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
+    "AXES_FAILURE_LIMIT",
+    "AXES_COOLOFF_TIME",
+    "TRUSTED_PROXY_IP_HEADER",
+    "TRUSTED_PROXY_COUNT",
 ]
 
 SHOW_SETTINGS = """
@@ -125,3 +129,59 @@ def test_with_nothing_set_debug_is_on_and_the_database_is_sqlite_under_var():
     assert shown["ENGINE"] == "django.db.backends.sqlite3"
     assert Path(shown["NAME"]).parent == ROOT / "var"
     assert shown["SESSION_COOKIE_SECURE"] is False
+
+
+SHOW_SIGN_IN_SETTINGS = """
+import json
+from django.conf import settings
+from django.test import RequestFactory
+from axes.helpers import get_client_ip_address
+cool_off = settings.AXES_COOLOFF_TIME
+request = RequestFactory().get(
+    "/", REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR="203.0.113.99, 198.51.100.7",
+    HTTP_X_REAL_IP="198.51.100.9",
+)
+print(json.dumps({
+    "limit": settings.AXES_FAILURE_LIMIT,
+    "cool_off_minutes": cool_off.total_seconds() / 60 if cool_off else None,
+    "headers": list(settings.AXES_IPWARE_META_PRECEDENCE_ORDER),
+    "client_ip": get_client_ip_address(request),
+}))
+"""
+
+
+def sign_in_settings(**env: str) -> dict:
+    result = manage("shell", "-c", SHOW_SIGN_IN_SETTINGS, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_sign_in_lock_out_defaults_believe_only_the_connection_address():
+    shown = sign_in_settings()
+
+    assert shown["limit"] == 5
+    assert shown["cool_off_minutes"] == 30
+    assert shown["headers"] == ["REMOTE_ADDR"]
+    assert shown["client_ip"] == "10.0.0.254"
+
+
+def test_sign_in_lock_out_from_the_environment():
+    shown = sign_in_settings(AXES_FAILURE_LIMIT="8", AXES_COOLOFF_TIME="0")
+
+    assert shown["limit"] == 8
+    assert shown["cool_off_minutes"] is None  # locked until an administrator unlocks
+
+
+@pytest.mark.parametrize(
+    ("header", "count", "client_ip"),
+    [
+        ("X-Forwarded-For", "0", "198.51.100.7"),
+        ("HTTP_X_FORWARDED_FOR", "1", "203.0.113.99"),
+        ("X-Real-IP", "0", "198.51.100.9"),
+    ],
+)
+def test_behind_a_proxy_the_client_address_comes_from_the_trusted_header(header, count, client_ip):
+    shown = sign_in_settings(TRUSTED_PROXY_IP_HEADER=header, TRUSTED_PROXY_COUNT=count)
+
+    assert len(shown["headers"]) == 1  # that header only: no fallback to another
+    assert shown["client_ip"] == client_ip
