@@ -54,7 +54,11 @@ class Branch(models.Model):
 
 
 class User(AbstractUser):
-    """A staff member (home branch) or, in later issues, a provider's portal user."""
+    """A staff member (home branch) or a provider's portal user (provider); never both.
+
+    ``provider`` is a string reference to ``suppliers.Provider``: suppliers sits above
+    giftplatform in the layering, so this module does not import it.
+    """
 
     branch = models.ForeignKey(
         Branch,
@@ -64,12 +68,28 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    provider = models.ForeignKey(
+        "suppliers.Provider",
+        verbose_name=_("provider"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text=_("For supplier and service-provider portal users; leave empty for staff."),
+    )
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(branch__isnull=True) | models.Q(provider__isnull=True),
+                name="user_branch_or_provider",
+                violation_error_message=_("A user belongs to a branch or to a provider, not both."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username

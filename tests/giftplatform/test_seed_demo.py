@@ -6,9 +6,9 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db.models import F, Sum
+from django.test import RequestFactory
 from django.utils import translation
 
 from distribution.models import ChangeRequest, Quota, Rule
@@ -24,6 +24,9 @@ from giftplatform.management.commands.seed_demo import (
     DEMO_PASSWORD,
     contract_services_from_text,
 )
+from giftplatform.management.commands.seed_demo import (
+    DEMO_USERS as DEMO_USER_SPECS,
+)
 from giftplatform.models import Branch
 from giftplatform.validators import (
     normalize_mobile,
@@ -36,7 +39,12 @@ from gifts.models import Gift, GiftCategory, GiftKind, StockMovement, VoucherCod
 from policies.models import Policy, PolicyStatus, Product
 from suppliers.models import Provider, ProviderKind
 
-DEMO_USERS = ("admin", "manager", "manager_futian", "clerk_futian", "clerk_nanshan", "approver")
+DEMO_USERS = (
+    *("admin", "sz_admin", "manager", "approver"),
+    *("ft_branch_admin", "manager_futian", "clerk_futian", "ft_approver", "ft_auditor"),
+    *("ns_branch_admin", "ns_gift_manager", "clerk_nanshan", "ns_approver", "ns_auditor"),
+    *("s001_user", "s002_user", "p001_user"),
+)
 
 MODELS = (Branch, Provider, GiftCategory, Gift, StockMovement, VoucherCode, Policy)
 
@@ -58,12 +66,20 @@ def snapshot() -> dict:
     return {
         "counts": counts,
         "users": list(users.values_list("username", "password", "branch__code", "is_superuser")),
-        "permissions": {user.username: user.user_permissions.count() for user in users},
+        "roles": {
+            user.username: sorted(user.groups.values_list("name", flat=True)) for user in users
+        },
         "stock": dict(Gift.objects.values_list("code", "stock")),
         "policies": list(
             Policy.objects.order_by("policy_no").values_list("policy_no", "updated_at")
         ),
     }
+
+
+def log_in(username: str, password: str):
+    """authenticate() as the login page calls it: with a request (axes needs one)."""
+    request = RequestFactory().post("/admin/login/")
+    return authenticate(request, username=username, password=password)
 
 
 @pytest.fixture
@@ -96,7 +112,7 @@ def test_second_run_changes_nothing(seeded):
     seed("--policies", "200")
 
     assert snapshot() == before
-    assert authenticate(username="manager", password="changed-by-the-user") is not None
+    assert log_in("manager", "changed-by-the-user") is not None
 
 
 def test_more_policies_later_adds_only_the_missing_ones(seeded):
@@ -200,23 +216,32 @@ def test_cash_equivalent_category_is_blocked(seeded):
 def test_demo_users_and_their_scope(seeded):
     users = {user.username: user for user in get_user_model().objects.all()}
     assert users["admin"].is_superuser and users["admin"].is_staff
+    for username, _name, role, branch, provider, _superuser in DEMO_USER_SPECS:
+        user = users[username]
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert not user.user_permissions.exists()  # everything comes through the role
+        assert (user.branch.code if user.branch else "") == branch
+        assert (user.provider.code if user.provider else "") == provider
+        assert user.is_staff == bool(branch)
+        assert log_in(username, DEMO_PASSWORD) == user
     assert users["manager"].branch.code == "4403"
     assert users["manager_futian"].branch.code == "440304"
-    manager_permissions = set(
-        Permission.objects.filter(
-            content_type__app_label__in=["gifts", "policies", "suppliers", "distribution"]
-        ).values_list("pk", flat=True)
-    )
-    for username in ("manager", "manager_futian"):
-        user = users[username]
-        assert user.is_staff and not user.is_superuser
-        assert set(user.user_permissions.values_list("pk", flat=True)) == manager_permissions
-        assert user.has_perm("gifts.change_gift")
-        assert authenticate(username=username, password=DEMO_PASSWORD) == user
+    for username in ("manager", "manager_futian", "ns_gift_manager"):
+        assert not users[username].is_superuser
+        assert users[username].has_perm("gifts.change_gift")
+        assert users[username].has_perm("distribution.add_rule")
+        assert not users[username].has_perm("giftplatform.view_user")
     assert users["clerk_futian"].has_perm("distribution.add_distribution")
     assert not users["clerk_futian"].has_perm("distribution.approve_distribution")
     assert users["approver"].has_perm("distribution.approve_changerequest")
     assert not users["approver"].has_perm("distribution.add_rule")
+    assert users["ft_branch_admin"].has_perm("giftplatform.change_user")
+    assert not users["ft_auditor"].has_perm("gifts.change_gift")
+    assert not users["s001_user"].get_all_permissions()
+
+
+def test_logins_show_roles_in_chinese(seeded):
+    assert "礼品管理员" in seeded and "审核员" in seeded
 
 
 def test_logins_are_printed(seeded):

@@ -11,10 +11,9 @@ from itertools import islice
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from stdnum.cn import uscc
 
@@ -33,6 +32,7 @@ from giftplatform.demo.generators import (
     policy_rows,
 )
 from giftplatform.models import Branch
+from giftplatform.roles import role_label
 from giftplatform.services import branch_save
 from gifts.models import Gift, GiftCategory, GiftKind, MovementReason, VoucherCode
 from gifts.services import gift_receive_stock
@@ -167,6 +167,27 @@ POLICY_STATUSES = {
     STATUS_EXPIRED: PolicyStatus.EXPIRED,
 }
 BATCH_SIZE = 2000
+# username, full name, role (giftplatform/roles.py), branch code, provider code, superuser.
+# manager (maker) and approver (checker) sign the demo rules (distribution/demo.py).
+DEMO_USERS = (
+    ("admin", "系统管理员", "platform_admin", "4403", "", True),
+    ("sz_admin", "周平", "platform_admin", "4403", "", False),
+    ("manager", "张敏", "gift_manager", "4403", "", False),
+    ("approver", "陈静", "approver", "4403", "", False),
+    ("ft_branch_admin", "林晓", "branch_admin", "440304", "", False),
+    ("manager_futian", "李娜", "gift_manager", "440304", "", False),
+    ("clerk_futian", "王芳", "counter_staff", "440304", "", False),
+    ("ft_approver", "何军", "approver", "440304", "", False),
+    ("ft_auditor", "郭悦", "auditor", "440304", "", False),
+    ("ns_branch_admin", "徐峰", "branch_admin", "440305", "", False),
+    ("ns_gift_manager", "马丽", "gift_manager", "440305", "", False),
+    ("clerk_nanshan", "赵磊", "counter_staff", "440305", "", False),
+    ("ns_approver", "高远", "approver", "440305", "", False),
+    ("ns_auditor", "罗琳", "auditor", "440305", "", False),
+    ("s001_user", "陈志强", "supplier_user", "", "S001", False),
+    ("s002_user", "刘晓东", "supplier_user", "", "S002", False),
+    ("p001_user", "吴俊杰", "service_provider_user", "", "P001", False),
+)
 _SERVICE_USES = re.compile(rf"({'|'.join(CONTRACT_SERVICE_NAMES)})\s*(\d+)\s*次")
 
 
@@ -266,32 +287,30 @@ class Command(BaseCommand):
         self.report(_("Gift categories"), created, len(CATEGORIES))
 
     def seed_users(self, branches: dict[str, Branch]) -> list[tuple]:
-        """(user, role, created) for each demo login; existing users are left as they are."""
-        specs = (
-            ("admin", "系统管理员", _("platform admin"), "4403", True),
-            ("manager", "张敏", _("gift manager"), "4403", False),
-            ("manager_futian", "李娜", _("gift manager"), "440304", False),
-            ("clerk_futian", "王芳", _("counter staff"), "440304", False),
-            ("clerk_nanshan", "赵磊", _("counter staff"), "440305", False),
-            ("approver", "陈静", _("approver"), "4403", False),
+        """(user, role label, created) for each demo login; existing users keep what they
+        have, except that a demo login holding no role gets its role back."""
+        providers = Provider.objects.in_bulk(
+            [spec[4] for spec in DEMO_USERS if spec[4]], field_name="code"
         )
-        # Hashing takes a good second (PBKDF2): once, when a user is missing, for all three.
+        groups = Group.objects.in_bulk([spec[2] for spec in DEMO_USERS], field_name="name")
+        # Hashing takes a good second (PBKDF2): once, when a user is missing, for all of them.
         password_hash = cache(partial(make_password, DEMO_PASSWORD))
         users = []
-        for username, full_name, role, branch_code, is_superuser in specs:
+        for username, full_name, role, branch_code, provider_code, is_superuser in DEMO_USERS:
             user, created = get_user_model().objects.get_or_create(
                 username=username,
                 defaults={
                     "full_name": full_name,
-                    "branch": branches[branch_code],
-                    "is_staff": True,
+                    "branch": branches[branch_code] if branch_code else None,
+                    "provider": providers[provider_code] if provider_code else None,
+                    "is_staff": bool(branch_code),
                     "is_superuser": is_superuser,
                     "password": password_hash,
                 },
             )
-            if created and not is_superuser:
-                user.user_permissions.set(demo_permissions(username))
-            users.append((user, role, created))
+            if not user.groups.exists():
+                user.groups.add(groups[role])
+            users.append((user, role_label(role), created))
         self.report(_("Users"), sum(created for *_rest, created in users), len(users))
         return users
 
@@ -423,9 +442,9 @@ class Command(BaseCommand):
         )
 
     def print_logins(self, users: list[tuple]) -> None:
-        headers = (_("username"), _("role"), _("branch"), _("password"))
+        headers = (_("username"), _("role"), _("branch or provider"), _("password"))
         lines = [
-            (user.username, role, str(user.branch) if user.branch else "-", DEMO_PASSWORD)
+            (user.username, role, str(user.branch or user.provider or "-"), DEMO_PASSWORD)
             for user, role, _created in users
         ]
         widths = [
@@ -440,27 +459,6 @@ class Command(BaseCommand):
                     for cell, width in zip(line, widths, strict=True)
                 )
             )
-
-
-# Until the roles of the access issue exist, each demo login gets a plain permission set.
-DEMO_PERMISSIONS = {
-    "manager": ("gifts.*", "policies.*", "suppliers.*", "distribution.*"),
-    "manager_futian": ("gifts.*", "policies.*", "suppliers.*", "distribution.*"),
-    "clerk_futian": ("policies.view_*", "gifts.view_*", "distribution.view_*",
-                     "distribution.add_distribution"),
-    "clerk_nanshan": ("policies.view_*", "gifts.view_*", "distribution.view_*",
-                      "distribution.add_distribution"),
-    "approver": ("policies.view_*", "gifts.view_*", "distribution.view_*",
-                 "distribution.approve_*"),
-}  # fmt: skip
-
-
-def demo_permissions(username: str) -> list[Permission]:
-    wanted = Q(pk__in=[])
-    for pattern in DEMO_PERMISSIONS.get(username, ()):
-        app, codename = pattern.split(".")
-        wanted |= Q(content_type__app_label=app, codename__startswith=codename.rstrip("*"))
-    return list(Permission.objects.filter(wanted))
 
 
 def _width(text: str) -> int:
