@@ -2,9 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from giftplatform import audit
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("workbench/", include("distribution.urls")),
+    path("policies/", include("policies.urls")),
+    path("audit/", audit.audit_log, name="audit"),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from giftplatform.access import restrict
 from giftplatform.validators import PROVINCE_ABBREVIATIONS, fold_width
-from policies.models import Policy
+from policies.models import PiiReveal, Policy
 
 _VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 _ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
@@ -43,3 +43,8 @@ def policy_lookup(*, user, text: str) -> QuerySet[Policy]:
     condition = policy_lookup_condition(text)
     policies = restrict(Policy.objects.select_related("branch"), user, "view")
     return policies.none() if condition is None else policies.filter(condition)
+
+
+def pii_reveals(*, user) -> QuerySet:
+    """The personal-data reveal log as ``user`` may read it."""
+    return restrict(PiiReveal.objects.select_related("policy", "user"), user, "view")

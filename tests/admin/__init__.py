@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from giftplatform.services import branch_save
 from gifts.models import GiftKind, ImportJob, ImportKind, ImportStatus, VoucherCode
 from gifts.services import gift_receive_stock
+from policies.models import PiiReveal
 from suppliers.models import ProviderKind
 from tests.factories import CategoryFactory, GiftFactory, PolicyFactory, ProviderFactory
 
@@ -68,6 +69,9 @@ ROW_BUILDERS = {
     "gifts.vouchercode": _voucher,
     "gifts.importjob": _import_job,
     "policies.policy": lambda ctx: PolicyFactory(branch=ctx.branch),
+    "policies.piireveal": lambda ctx: PiiReveal.objects.create(
+        policy=PolicyFactory(branch=ctx.branch), field="phone", reason="核对", user=ctx.actor
+    ),
 }
 
 
