@@ -82,6 +82,7 @@ AUDITED = [
     Audited("distribution.quota", "branch", True, "code"),
     Audited("distribution.distribution", "branch", False, "number"),
     Audited("distribution.distributionitem", "distribution"),
+    Audited("giftplatform.user", "branch", False, "username"),
 ]
 BY_LABEL = {audited.label: audited for audited in AUDITED}
 

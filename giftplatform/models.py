@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class BranchQuerySet(models.QuerySet):
@@ -79,6 +80,10 @@ class User(AbstractUser):
     )
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
 
+    # Who changed a user's branch, roles-bearing flags or activity, and when; the password
+    # hash and the last-login stamp stay out of the audit table.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -93,3 +98,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args, **kwargs):
+        # A sign-in only stamps last_login: not a change worth an audit row.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or not set(update_fields) <= {"last_login"}:
+            return super().save(*args, **kwargs)
+        self.skip_history_when_saving = True  # simple-history checks only that it exists
+        try:
+            return super().save(*args, **kwargs)
+        finally:
+            del self.skip_history_when_saving
