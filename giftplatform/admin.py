@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from giftplatform import admin_axes  # noqa: F401 - registers the sign-in admin
 from giftplatform.access import sees_everything
 from giftplatform.admin_scoping import ScopedAdminMixin, ScopedRelatedFieldListFilter
 from giftplatform.models import Branch, User

@@ -183,6 +183,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 AXES_LOCKOUT_CALLABLE = "giftplatform.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# Registered by giftplatform/admin_axes.py instead: the sign-in logs are audit rows there.
+AXES_ENABLE_ADMIN = False
 # The client address: REMOTE_ADDR alone unless TRUSTED_PROXY_IP_HEADER names the header
 # the proxy in front sets (e.g. X-Forwarded-For or X-Real-IP); any other forwarding
 # header a client sends is ignored. TRUSTED_PROXY_COUNT is how many proxy addresses that
