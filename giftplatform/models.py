@@ -108,4 +108,5 @@ class User(AbstractUser):
         try:
             return super().save(*args, **kwargs)
         finally:
-            del self.skip_history_when_saving
+            # pop, not del: one user object may sign in on two threads at once (tests do).
+            self.__dict__.pop("skip_history_when_saving", None)

@@ -35,7 +35,7 @@ def test_batch_run_and_counter_hand_outs_at_once_keep_every_invariant(futian, na
 
     def counter(policy):
         try:
-            barrier.wait()
+            barrier.wait(timeout=60)  # a thread that failed early must not hang the rest
             distribution_create(
                 actor=None, policy=policy, rule=rule, idempotency_key=f"counter:{policy.pk}"
             )
@@ -48,7 +48,7 @@ def test_batch_run_and_counter_hand_outs_at_once_keep_every_invariant(futian, na
 
     def batch():
         try:
-            barrier.wait()
+            barrier.wait(timeout=60)  # a thread that failed early must not hang the rest
             batch_run_execute(actor=None, run=run, chunk_size=4)
         except Exception as exc:
             errors.append(exc)

@@ -41,7 +41,7 @@ def storm(calls):
 
     def worker():
         try:
-            barrier.wait()
+            barrier.wait(timeout=60)  # a thread that failed early must not hang the rest
             while True:
                 with lock:
                     if not queue:

@@ -31,7 +31,7 @@ def run_at_once(actor, kind, paths):
 
     def work(index, path):
         try:
-            barrier.wait()
+            barrier.wait(timeout=60)  # a thread that failed early must not hang the rest
             results[index] = run_import(actor=actor, kind=kind, path=path, file_name=path.name)
         except Exception as exc:  # reported by the caller
             results[index] = exc
