@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils.functional import cached_property
 
 from giftplatform.access import restrict, sees_everything
@@ -69,6 +70,11 @@ class ScopedAdminMixin:
             return queryset.get(**{field.name: field.to_python(object_id)})
         except (model.DoesNotExist, ValidationError, ValueError):
             return None
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django redirects to the index for a missing row; here out-of-scope and missing
+        # both answer 404, from the change, history and delete pages alike.
+        raise Http404
 
     def _scoped_choices(self, db_field, request, kwargs):
         if "queryset" not in kwargs:
