@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from giftplatform import admin_axes  # noqa: F401 - registers the sign-in admin
@@ -128,10 +127,6 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     def scoped_queryset(self, request, action):
         queryset = DjangoUserAdmin.get_queryset(self, request).prefetch_related("groups")
         return users_in_reach(queryset, request.user, action)
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Out of reach and missing answer the same: 404, so ids cannot be probed.
-        raise Http404
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
