@@ -156,11 +156,6 @@ def load_chunk_facts(policy_ids, rule_code: str, per_policy_quotas, *, lock: boo
     return ChunkFacts(rows=rows, facts=facts, policy_used=policy_used)
 
 
-def free_slot(taken: frozenset[int], max_per_policy: int) -> int:
-    """The policy's lowest free slot, as ``distribution_create`` picks it."""
-    return next(n for n in range(1, max_per_policy + 2) if n not in taken)
-
-
 def batch_choices(verdict) -> list[dict[str, int]]:
     """Choices to try for a matched verdict, in order.
 
@@ -183,15 +178,6 @@ def batch_choices(verdict) -> list[dict[str, int]]:
     if cheapest and cheapest not in tries:
         tries.append(cheapest)
     return tries
-
-
-def exclusive_blocker(offer, specs_by_id, ours: RuleSpec) -> str:
-    """The name of a matched exclusive rule that outranks ``ours`` (as distribution_create)."""
-    for verdict in offer.matched:
-        spec = specs_by_id[verdict.rule_id]
-        if spec.rule_id != ours.rule_id and spec.exclusive and spec.priority > ours.priority:
-            return spec.name
-    return ""
 
 
 @dataclass
@@ -258,7 +244,7 @@ class ChunkPlanner:
         if prefix and any(engine.eligibility(facts, s, self.now)[0] for s in self._blockers):
             # Only an eligible blocker can match: then the engine decides exactly.
             offer = engine.evaluate(facts, prefix, snapshot, self.now)
-            blocker = exclusive_blocker(offer, self._by_id, rule)
+            blocker = engine.exclusive_blocker(offer, self._by_id, rule)
             if blocker:
                 reason = _("Exclusive rule %(rule)s takes precedence.") % {"rule": blocker}
                 return Decision(facts.policy_id, reasons=(reason,))

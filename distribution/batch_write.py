@@ -27,7 +27,8 @@ from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
-from distribution.batch_plan import PolicyRow, free_slot
+from distribution import engine
+from distribution.batch_plan import PolicyRow
 from distribution.models import (
     Distribution,
     DistributionItem,
@@ -280,7 +281,7 @@ def write_chunk(
             "policy_id": row.policy_id,
             "rule_id": rule.pk,
             "rule_code": rule.code,
-            "slot": free_slot(row.taken_slots, rule.max_per_policy),
+            "slot": engine.free_slot(row.taken_slots, rule.max_per_policy),
             "slot_limit": rule.max_per_policy,
             "branch_id": row.branch_id,
             "status": _status(plan, gifts),

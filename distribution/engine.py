@@ -32,7 +32,7 @@ Semantics chosen here (the services rely on them):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -75,6 +75,22 @@ class PlanRefused(Exception):
     def __init__(self, reasons: Sequence[str]):
         self.reasons = tuple(reasons)
         super().__init__("; ".join(self.reasons))
+
+
+def exclusive_blocker(offer: Offer, specs_by_id: Mapping[int, RuleSpec], ours: RuleSpec) -> str:
+    """The name of a matched exclusive rule in ``offer`` that outranks ``ours``, or ""."""
+    for verdict in offer.matched:
+        spec = specs_by_id[verdict.rule_id]
+        if spec.rule_id != ours.rule_id and spec.exclusive and spec.priority > ours.priority:
+            return spec.name
+    return ""
+
+
+def free_slot(taken: Iterable[int], max_per_policy: int) -> int:
+    """A policy's lowest free hand-out slot of a rule (max_per_policy + 1 when all are taken:
+    the database's slot check then refuses it)."""
+    taken = set(taken)
+    return next(n for n in range(1, max_per_policy + 2) if n not in taken)
 
 
 def ordered_rules(rules: Sequence[RuleSpec]) -> list[RuleSpec]:

@@ -44,26 +44,6 @@ def _new_number(now) -> str:
     return f"D{timezone.localtime(now):%y%m%d}{secrets.token_hex(4).upper()}"
 
 
-def _free_slot(policy: Policy, rule: Rule) -> int:
-    taken = set(
-        Distribution.objects.filter(
-            policy=policy, rule_code=rule.code, status__in=LIVE_STATUSES
-        ).values_list("slot", flat=True)
-    )
-    return next(n for n in range(1, rule.max_per_policy + 2) if n not in taken)
-
-
-def _exclusive_blocker(offer, rule_specs, rule) -> str:
-    """The name of a matched exclusive rule that outranks ``rule``, if any."""
-    ours = next(s for s in rule_specs if s.rule_id == rule.pk)
-    by_id = {s.rule_id: s for s in rule_specs}
-    for verdict in offer.matched:
-        spec = by_id[verdict.rule_id]
-        if spec.rule_id != ours.rule_id and spec.exclusive and spec.priority > ours.priority:
-            return spec.name
-    return ""
-
-
 def _claim_vouchers(gift: Gift, n: int, today) -> list[VoucherCode]:
     # SKIP LOCKED: concurrent hand-outs take different codes instead of queueing on one.
     codes = list(
@@ -143,18 +123,18 @@ def _write_items(distribution: Distribution, plan: Plan, actor, reserved: bool, 
 
 def _plan(policy: Policy, rule: Rule, choices: Mapping[str, int], now) -> Plan:
     now = timezone.localtime(now)  # the engine's "today" is now's own date
-    rule_specs = rulebook.live_rule_specs(now)
-    if not any(s.rule_id == rule.pk for s in rule_specs):
+    specs_by_id = {s.rule_id: s for s in rulebook.live_rule_specs(now)}
+    spec = specs_by_id.get(rule.pk)
+    if spec is None:
         raise DistributionRefused([_("Rule %(rule)s is not active.") % {"rule": rule.name}])
     facts = loaders.policy_facts(policy)
     quotas = loaders.quotas_for_policy(policy.pk, now)
-    offer = engine.evaluate(facts, rule_specs, quotas, now)
-    blocker = _exclusive_blocker(offer, rule_specs, rule)
+    offer = engine.evaluate(facts, list(specs_by_id.values()), quotas, now)
+    blocker = engine.exclusive_blocker(offer, specs_by_id, spec)
     if blocker:
         raise DistributionRefused(
             [_("Exclusive rule %(rule)s takes precedence.") % {"rule": blocker}]
         )
-    spec = next(s for s in rule_specs if s.rule_id == rule.pk)
     try:
         return engine.plan(facts, spec, quotas, now, choices)
     except engine.PlanRefused as refused:
@@ -239,7 +219,12 @@ def _create(*, actor, policy, rule, choices, idempotency_key, recipient, batch_r
         policy=policy,
         rule=rule,
         rule_code=rule.code,
-        slot=_free_slot(policy, rule),
+        slot=engine.free_slot(
+            Distribution.objects.filter(
+                policy=policy, rule_code=rule.code, status__in=LIVE_STATUSES
+            ).values_list("slot", flat=True),
+            rule.max_per_policy,
+        ),
         slot_limit=rule.max_per_policy,
         branch=policy.branch,
         status=status,
