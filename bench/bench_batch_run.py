@@ -127,7 +127,7 @@ def _naive(data) -> tuple[float, int]:
         now = timezone.localtime()
         specs = rulebook.live_rule_specs(now)
         facts = loaders.policy_facts(policy)
-        snapshot = loaders.quota_snapshot(policy.pk, now)
+        snapshot = loaders.quotas_for_policy(policy.pk, now)
         offer = engine.evaluate(facts, specs, snapshot, now)
         verdict = next(v for v in offer.verdicts if v.rule_id == rule.pk)
         if not verdict.matched:

@@ -10,7 +10,6 @@ from decimal import Decimal
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -18,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from distribution import loaders
 from distribution.admin_common import (
     ConfirmPagesMixin,
     NoDeleteMixin,
@@ -33,7 +33,6 @@ from distribution.models import (
     QuotaStatus,
     QuotaUsage,
 )
-from distribution.periods import period_start
 from distribution.quota_math import format_money, format_units
 from distribution.services import quota_change_limit, quota_request_activation
 from giftplatform.admin_scoping import (
@@ -50,11 +49,8 @@ FIXED_WHEN_APPROVED += ["scope_gift", "scope_product"]
 
 def attach_usage(quotas, now) -> None:
     """Set ``_used`` on each pool (its use this period) with one query for all of them."""
-    pools = [q for q in quotas if q.is_pool]
-    wanted = Q(pk__in=[])
-    for quota in pools:
-        wanted |= Q(quota_id=quota.pk, period_start=period_start(quota.period, now))
-    used = dict(QuotaUsage.objects.filter(wanted).values_list("quota_id", "used")) if pools else {}
+    pools = {q.pk: q.period for q in quotas if q.is_pool}
+    used = loaders.pool_usage(pools, now) if pools else {}
     for quota in quotas:
         quota._used = used.get(quota.pk, Decimal(0)) if quota.is_pool else None
 

@@ -401,7 +401,7 @@ class RuleAdmin(
         results = []
         for policy in policies:
             facts = loaders.policy_facts(policy)
-            offer = engine.evaluate(facts, specs, loaders.quota_snapshot(policy.pk, now), now)
+            offer = engine.evaluate(facts, specs, loaders.quotas_for_policy(policy.pk, now), now)
             results.append((policy, offer.verdicts[0]))
         return results
 

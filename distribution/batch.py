@@ -353,7 +353,7 @@ def _chunk_per_policy(run: BatchRun, actor, ids: list[int]) -> ChunkReport:
     report = ChunkReport(ours, quotas, {g.gift_id for g in gifts.values() if g.has_codes})
     for policy in Policy.objects.filter(pk__in=ids).select_related("branch").order_by("pk"):
         facts = loaders.policy_facts(policy)
-        snapshot = loaders.quota_snapshot(policy.pk, now, quotas)
+        snapshot = loaders.quotas_for_policy(policy.pk, now)
         verdict = engine.evaluate(facts, [ours], snapshot, now).verdicts[0]
         tries = batch_choices(verdict) if verdict.matched else [{}]
         if not any(r.option_group for r in ours.rewards):

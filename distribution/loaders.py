@@ -1,6 +1,7 @@
 """The engine's plain data, loaded from the database in a fixed number of queries."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -64,29 +65,14 @@ def quota_specs() -> list[specs.QuotaSpec]:
     return [_spec(q) for q in quotas]
 
 
-def pool_usage(quotas: list[specs.QuotaSpec], now: datetime) -> dict[int, Decimal]:
-    """Each pool's use in the period holding ``now``: one query."""
+def pool_usage(periods: Mapping[int, str], now: datetime) -> dict[int, Decimal]:
+    """Each pool's use in the period holding ``now`` (quota id -> period): one query."""
     wanted = Q(pk__in=[])
-    for q in quotas:
-        start = period_start(q.period, now)
+    for quota_id, period in periods.items():
+        start = period_start(period, now)
         if start is not None:
-            wanted |= Q(quota_id=q.quota_id, period_start=start)
+            wanted |= Q(quota_id=quota_id, period_start=start)
     return dict(QuotaUsage.objects.filter(wanted).values_list("quota_id", "used"))
-
-
-def policy_usage(quotas: list[specs.QuotaSpec], policy_id: int) -> dict[int, Decimal]:
-    per_policy = [q.quota_id for q in quotas if q.period == specs.PER_POLICY]
-    if not per_policy:
-        return {}
-    return dict(
-        QuotaCharge.objects.filter(
-            quota_id__in=per_policy,
-            distribution__policy_id=policy_id,
-            distribution__status__in=LIVE_STATUSES,
-        )
-        .values_list("quota_id")
-        .annotate(total=Sum("amount"))
-    )
 
 
 def _spec(q: Quota) -> specs.QuotaSpec:
@@ -139,15 +125,6 @@ def quotas_for_policy(policy_id: int, now: datetime) -> specs.QuotaSnapshot:
         policy_used={
             q.pk: q.policy_used for q in quotas if not q.is_pool and q.policy_used is not None
         },
-    )
-
-
-def quota_snapshot(policy_id: int, now: datetime, quotas=None) -> specs.QuotaSnapshot:
-    quotas = quota_specs() if quotas is None else quotas
-    return specs.QuotaSnapshot(
-        quotas=tuple(quotas),
-        pool_used=pool_usage(quotas, now),
-        policy_used=policy_usage(quotas, policy_id),
     )
 
 
