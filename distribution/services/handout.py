@@ -82,8 +82,9 @@ def _charge_quotas(distribution: Distribution, plan: Plan, now) -> None:
     QuotaCharge.objects.bulk_create(charges)
 
 
-def _write_items(distribution: Distribution, plan: Plan, actor, reserved: bool, now) -> None:
-    gifts = Gift.objects.select_related("provider").in_bulk([line.gift_id for line in plan.lines])
+def _write_items(
+    distribution: Distribution, plan: Plan, gifts: dict[int, Gift], actor, reserved: bool, now
+) -> None:
     today = timezone.localdate(now)
     items = []
     for line in plan.lines:
@@ -202,9 +203,8 @@ def _create(*, actor, policy, rule, choices, idempotency_key, recipient, batch_r
     plan = _plan(policy, rule, choices, now)
     name, phone, address = recipient
     reserved = plan.needs_approval
-    has_physical = Gift.objects.filter(
-        pk__in=[line.gift_id for line in plan.lines], kind=GiftKind.PHYSICAL
-    ).exists()
+    gifts = Gift.objects.select_related("provider").in_bulk([line.gift_id for line in plan.lines])
+    has_physical = any(gift.kind == GiftKind.PHYSICAL for gift in gifts.values())
     if reserved:
         status = DistributionStatus.PENDING_APPROVAL
     else:
@@ -240,7 +240,7 @@ def _create(*, actor, policy, rule, choices, idempotency_key, recipient, batch_r
         created_by=recorded(actor),
     )
     _charge_quotas(distribution, plan, now)
-    _write_items(distribution, plan, recorded(actor), reserved, now)
+    _write_items(distribution, plan, gifts, recorded(actor), reserved, now)
     return distribution
 
 
