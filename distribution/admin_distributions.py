@@ -26,6 +26,7 @@ from distribution.services import (
 )
 from giftplatform.admin_scoping import (
     EstimatedCountPaginator,
+    ReadOnlyInlineMixin,
     ScopedAdminMixin,
     ScopedRelatedFieldListFilter,
 )
@@ -52,26 +53,12 @@ class ToRecoverFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = max_num = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class ItemsFormSet(BaseInlineFormSet):
     def get_queryset(self):
         return super().get_queryset().select_related("gift", "voucher")
 
 
-class DistributionItemInline(ReadOnlyInline):
+class DistributionItemInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = DistributionItem
     formset = ItemsFormSet
     fields = readonly_fields = ["gift", "quantity", "unit_value", "status", "voucher_code"]
@@ -81,7 +68,7 @@ class DistributionItemInline(ReadOnlyInline):
         return item.voucher.code if item.voucher_id else "—"
 
 
-class QuotaChargeInline(ReadOnlyInline):
+class QuotaChargeInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = QuotaCharge
     fields = readonly_fields = ["quota", "period_start", "amount", "returned"]
 
