@@ -7,6 +7,9 @@ report together: a stop or a crash between chunks never gives anything twice, a 
 inside a chunk leaves nothing of it, and executing the run again resumes after the last
 committed chunk. ``batch_run_stop`` asks a running run to stop after its current chunk.
 
+Four eyes: a real run waits, with its maker, until a second person approves it
+(``distribution.services.batch_approval``); a dry run needs no approval.
+
 Selection: policies in force, in the run's branch subtree and issue dates, and in the
 rule's own scope (its branches and issue-date window). Every other check is the engine's,
 per policy, exactly as at the counter (``distribution_create``): conditions, max per
@@ -119,7 +122,13 @@ def batch_run_prepare(
     issued_to: date | None = None,
     dry_run: bool = False,
 ) -> BatchRun:
-    """Record a batch run of ``rule`` (not started): its selection and how many policies."""
+    """Record a batch run of ``rule`` (not started): its selection and how many policies;
+    a real one with ``actor`` as its maker, awaiting approval."""
+    maker = recorded(actor)
+    if not dry_run and maker is None:
+        raise ValidationError(
+            _("A real batch run needs a named maker: a second person then approves it.")
+        )
     if rule.status != RuleStatus.ACTIVE:
         raise ValidationError(
             _("Rule %(rule)s is not active (%(status)s).")
@@ -146,7 +155,8 @@ def batch_run_prepare(
         dry_run=dry_run,
         total=policies.filter(pk__lte=upto).count(),
         report={"selection": selection},
-        created_by=recorded(actor),
+        status=BatchStatus.PENDING if dry_run else BatchStatus.AWAITING_APPROVAL,
+        created_by=maker,
     )
 
 
@@ -169,13 +179,19 @@ def batch_run_execute(
 ) -> BatchRun:
     """Process the run's remaining policies, a chunk per transaction; returns the run.
 
-    Ends completed, or stopped (``batch_run_stop``, the rule paused, Ctrl-C); call it
-    again to resume. An error marks the run failed (nothing of the failing chunk is
-    kept) and is raised again.
+    A real run must have been approved (four eyes). Ends completed, or stopped
+    (``batch_run_stop``, the rule paused, Ctrl-C); call it again to resume. An error
+    marks the run failed (nothing of the failing chunk is kept) and is raised again.
     """
     run.refresh_from_db()
     if run.status == BatchStatus.COMPLETED:
         return run
+    if run.status == BatchStatus.AWAITING_APPROVAL:
+        raise ValidationError(_("This batch run awaits approval by a second person."))
+    if run.status == BatchStatus.REJECTED:
+        raise ValidationError(_("This batch run was rejected; it never runs."))
+    if not run.dry_run and run.checker_id is None:
+        raise ValidationError(_("This batch run was never approved."))
     if run.status not in RESUMABLE:
         raise ValidationError(_("This batch run cannot be executed."))
     if chunk_size < 1:

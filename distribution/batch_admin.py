@@ -8,12 +8,14 @@ drop its ``has_add_permission`` override::
     class BatchRunAdmin(BatchRunnerAdminMixin, NoDeleteMixin, ScopedAdminMixin, admin.ModelAdmin):
         ...
 
-The admin's "add" button then opens the start form; runs are executed inline (there is
-no worker yet), then the browser lands on the run's page, which carries "stop" and
-"resume" buttons (POST). Starting, stopping and resuming need the
-``distribution.add_batchrun`` permission; rules, branches and runs outside the user's
-branch subtree answer as missing. A user below the top of the tree must choose a branch
-(their subtree or part of it), so a run never reaches policies they may not see.
+The admin's "add" button then opens the start form. A dry run is executed inline (there
+is no worker yet); a real run is saved awaiting approval by a second person
+(distribution/batch_approval_admin.py) and started from its page once approved. The
+run's page carries "start", "stop" and "resume" buttons (POST). Starting, stopping and
+resuming need the ``distribution.add_batchrun`` permission; rules, branches and runs
+outside the user's branch subtree answer as missing. A user below the top of the tree
+must choose a branch (their subtree or part of it), so a run never reaches policies
+they may not see.
 """
 
 from django import forms
@@ -32,6 +34,8 @@ from distribution.models import BatchRun, BatchStatus, Rule, RuleStatus
 from giftplatform.access import branches_for, restrict, sees_everything
 
 RUN_PERMISSION = "distribution.add_batchrun"
+# Approved and not started yet, stopped, or failed: the start / resume button runs it.
+STARTABLE = (BatchStatus.PENDING, BatchStatus.STOPPED, BatchStatus.FAILED)
 
 
 class BatchRunStartForm(forms.Form):
@@ -48,7 +52,10 @@ class BatchRunStartForm(forms.Form):
         required=False,
         initial=True,
         label=gettext_lazy("dry run"),
-        help_text=gettext_lazy("Report what would go out; write nothing."),
+        help_text=gettext_lazy(
+            "Report what would go out; write nothing. Without it the run waits for "
+            "approval by another person with the approver role."
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -105,11 +112,12 @@ class BatchRunnerAdminMixin:
         extra_context = {
             **(extra_context or {}),
             "batch_stop_url": self._batch_url("stop", run.pk)
-            if can_run and run.status in (BatchStatus.RUNNING, BatchStatus.PENDING)
+            if can_run and run.status == BatchStatus.RUNNING
             else None,
             "batch_resume_url": self._batch_url("resume", run.pk)
-            if can_run and run.status in (BatchStatus.STOPPED, BatchStatus.FAILED)
+            if can_run and run.status in STARTABLE
             else None,
+            "batch_not_started": run is not None and run.status == BatchStatus.PENDING,
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -133,6 +141,16 @@ class BatchRunnerAdminMixin:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
+                if run.status == BatchStatus.AWAITING_APPROVAL:
+                    messages.info(
+                        request,
+                        _(
+                            "Batch run #%(id)s awaits approval: another person with the "
+                            "approver role must approve it before it can start."
+                        )
+                        % {"id": run.pk},
+                    )
+                    return HttpResponseRedirect(self._change_url(run))
                 return self._execute(request, run)
         context = {
             **self.admin_site.each_context(request),
@@ -150,8 +168,10 @@ class BatchRunnerAdminMixin:
 
     def batch_resume_view(self, request, run_id):
         run = self._run(request, run_id)
-        if run.status not in (BatchStatus.STOPPED, BatchStatus.FAILED):
-            messages.warning(request, _("Only a stopped or failed run can be resumed."))
+        if run.status not in STARTABLE:
+            messages.warning(
+                request, _("Only an approved, stopped or failed run can be started or resumed.")
+            )
             return HttpResponseRedirect(self._change_url(run))
         return self._execute(request, run)
 

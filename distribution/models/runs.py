@@ -12,7 +12,10 @@ from .rules import Rule
 
 
 class BatchStatus(models.TextChoices):
-    PENDING = "pending", _("waiting")
+    # A real run waits for a second person (four eyes); a dry run starts at PENDING.
+    AWAITING_APPROVAL = "awaiting", _("awaiting approval")
+    REJECTED = "rejected", _("rejected")
+    PENDING = "pending", _("ready to start")
     RUNNING = "running", _("running")
     STOPPED = "stopped", _("stopped (can be resumed)")
     COMPLETED = "completed", _("completed")
@@ -20,7 +23,12 @@ class BatchStatus(models.TextChoices):
 
 
 class BatchRun(models.Model):
-    """One rule handed out over many policies, in chunks; resumable from ``last_policy_id``."""
+    """One rule handed out over many policies, in chunks; resumable from ``last_policy_id``.
+
+    A real run is made by one person (``created_by``) and waits in AWAITING_APPROVAL
+    until a second person with ``approve_batchrun`` approves it (``checker``); a dry run
+    writes nothing and needs no approval.
+    """
 
     rule = models.ForeignKey(
         Rule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="batch_runs"
@@ -50,12 +58,22 @@ class BatchRun(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
+        verbose_name=_("requested by"),
         null=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=200, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -64,6 +82,24 @@ class BatchRun(models.Model):
         verbose_name_plural = _("batch runs")
         ordering = ["-created_at", "-id"]
         permissions = [("approve_batchrun", _("Can approve batch runs"))]
+        constraints = [
+            # The maker never checks their own run.
+            models.CheckConstraint(
+                condition=Q(checker__isnull=True) | ~Q(checker=models.F("created_by")),
+                name="batchrun_checker_not_maker",
+            ),
+            # A decision always says who and when.
+            models.CheckConstraint(
+                condition=Q(checker__isnull=True, decided_at__isnull=True)
+                | Q(checker__isnull=False, decided_at__isnull=False),
+                name="batchrun_decision_who_and_when",
+            ),
+            # Only a real run is decided on: a dry run writes nothing.
+            models.CheckConstraint(
+                condition=Q(dry_run=False) | Q(checker__isnull=True),
+                name="batchrun_dry_run_not_decided",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.rule.code}"

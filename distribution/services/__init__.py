@@ -1,5 +1,6 @@
 """Writes of the distribution app: one function per business action, each a transaction."""
 
+from .batch_approval import batch_run_approve, batch_run_reject
 from .changes import (
     category_request_cash_enable,
     change_approve,
@@ -29,6 +30,8 @@ from .rules import (
 
 __all__ = [
     "DistributionRefused",
+    "batch_run_approve",
+    "batch_run_reject",
     "category_request_cash_enable",
     "change_approve",
     "change_reject",

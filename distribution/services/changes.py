@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from distribution.models import (
     ChangeKind,
@@ -21,11 +21,26 @@ from distribution.models import (
     Rule,
     RuleStatus,
 )
+from distribution.services.four_eyes import (
+    FourEyes,
+    lock_for_decision,
+    record_decision,
+    rejection_reason,
+)
 from distribution.services.rules import rule_activate, rule_problems
-from giftplatform.access import recorded, restrict
+from giftplatform.access import recorded
 from gifts.models import GiftCategory
 
 APPROVE_PERMISSION = "distribution.approve_changerequest"
+CHANGE_DECISIONS = FourEyes(
+    permission=APPROVE_PERMISSION,
+    maker_field="maker",
+    pending_status=ChangeStatus.PENDING,
+    not_approver=gettext_lazy("Only an approver can decide on changes."),
+    outside=gettext_lazy("This change is outside your branch."),
+    own=gettext_lazy("You cannot approve your own change."),
+    decided=gettext_lazy("This change was already decided."),
+)
 
 
 def _request(*, actor, note: str = "", **fields) -> ChangeRequest:
@@ -93,20 +108,9 @@ def category_request_cash_enable(*, actor, category: GiftCategory, note: str = "
 
 
 def _decidable(actor, change: ChangeRequest) -> ChangeRequest:
-    if not actor.has_perm(APPROVE_PERMISSION):
-        raise PermissionDenied(_("Only an approver can decide on changes."))
-    change = (
-        restrict(ChangeRequest.objects.select_for_update(of=("self",)), actor, "change")
-        .filter(pk=change.pk)
-        .first()
+    return lock_for_decision(
+        CHANGE_DECISIONS, actor=actor, queryset=ChangeRequest.objects.all(), pk=change.pk
     )
-    if change is None:
-        raise PermissionDenied(_("This change is outside your branch."))
-    if change.maker_id == actor.pk:
-        raise PermissionDenied(_("You cannot approve your own change."))
-    if change.status != ChangeStatus.PENDING:
-        raise ValidationError(_("This change was already decided."))
-    return change
 
 
 def _apply(change: ChangeRequest) -> None:
@@ -124,28 +128,18 @@ def _apply(change: ChangeRequest) -> None:
         GiftCategory.objects.filter(pk=change.category_id).update(cash_equivalent_enabled=True)
 
 
-def _decide(change: ChangeRequest, actor, status: str, note: str) -> ChangeRequest:
-    change.status = status
-    change.checker = actor
-    change.decided_at = timezone.now()
-    change.decision_note = note
-    change.save()
-    return change
-
-
 @transaction.atomic
 def change_approve(*, actor, change: ChangeRequest, note: str = "") -> ChangeRequest:
     change = _decidable(actor, change)
     _apply(change)
-    return _decide(change, actor, ChangeStatus.APPROVED, note)
+    return record_decision(change, actor=actor, status=ChangeStatus.APPROVED, note=note)
 
 
 @transaction.atomic
 def change_reject(*, actor, change: ChangeRequest, note: str) -> ChangeRequest:
-    if not note.strip():
-        raise ValidationError(_("Rejecting needs a reason."))
+    note = rejection_reason(note)
     change = _decidable(actor, change)
-    return _decide(change, actor, ChangeStatus.REJECTED, note.strip())
+    return record_decision(change, actor=actor, status=ChangeStatus.REJECTED, note=note)
 
 
 @transaction.atomic

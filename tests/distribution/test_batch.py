@@ -20,6 +20,7 @@ from distribution.models import (
 )
 from distribution.services import distribution_create
 from gifts.models import Gift, StockMovement, VoucherCode, VoucherStatus
+from tests.distribution.batch_support import approved_run
 from tests.distribution.conftest import make_quota, make_rule, stocked_gift, voucher_gift
 from tests.factories import PolicyFactory
 
@@ -29,7 +30,10 @@ def policies(branch, n, **fields):
 
 
 def run_rule(rule, actor=None, dry_run=False, chunk_size=3, **selection):
-    run = batch_run_prepare(actor=actor, rule=rule, dry_run=dry_run, **selection)
+    if dry_run:
+        run = batch_run_prepare(actor=actor, rule=rule, dry_run=True, **selection)
+    else:
+        run = approved_run(rule, maker=actor, **selection)
     return batch_run_execute(actor=actor, run=run, chunk_size=chunk_size)
 
 
@@ -303,7 +307,7 @@ def test_stop_after_two_chunks_then_resume_gives_nothing_twice(futian):
     make_quota("POOL", "voucher_count", "all", 7, scope_gift=gift)
     policies(futian, 11)
     reference = run_rule(rule, dry_run=True, chunk_size=100)
-    run = batch_run_prepare(actor=None, rule=rule)
+    run = approved_run(rule)
     chunks = []
 
     def stop_after_two(r):
@@ -343,7 +347,7 @@ def test_a_failure_in_the_second_chunk_leaves_nothing_of_it(futian, monkeypatch)
             raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(batch, "write_chunk", failing)
-    run = batch_run_prepare(actor=None, rule=rule)
+    run = approved_run(rule)
     with pytest.raises(RuntimeError, match="disk on fire"):
         batch_run_execute(actor=None, run=run, chunk_size=3)
 
@@ -385,7 +389,7 @@ def test_a_paused_rule_stops_the_run_and_it_resumes_once_active(futian):
     gift = stocked_gift(100)
     rule = make_rule("R1", [(gift, 1, "")])
     policies(futian, 6)
-    run = batch_run_prepare(actor=None, rule=rule)
+    run = approved_run(rule)
 
     def pause(r):
         type(rule).objects.filter(pk=rule.pk).update(status=RuleStatus.PAUSED)
@@ -402,14 +406,14 @@ def test_prepare_refuses_a_rule_that_is_not_active(futian):
 
     rule = make_rule("R1", [(stocked_gift(1), 1, "")], status=RuleStatus.DRAFT)
     with pytest.raises(ValidationError):
-        batch_run_prepare(actor=None, rule=rule)
+        batch_run_prepare(actor=None, rule=rule, dry_run=True)
 
 
 def test_policies_added_after_prepare_are_not_in_the_run(futian):
     gift = stocked_gift(100)
     rule = make_rule("R1", [(gift, 1, "")])
     policies(futian, 2)
-    run = batch_run_prepare(actor=None, rule=rule)
+    run = approved_run(rule)
     policies(futian, 2)
     run = batch_run_execute(actor=None, run=run)
     assert run.processed == 2 == run.total

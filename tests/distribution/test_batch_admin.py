@@ -5,10 +5,11 @@ import pytest
 from django.contrib import admin
 from django.urls import include, path, reverse
 
-from distribution.batch import batch_run_prepare
 from distribution.batch_admin import BatchRunnerAdminMixin
 from distribution.models import BatchRun, BatchStatus, Distribution
+from distribution.services import batch_run_approve
 from giftplatform.access import restrict
+from tests.distribution.batch_support import approved_run
 from tests.distribution.conftest import make_rule, stocked_gift, with_permissions
 from tests.factories import PolicyFactory, UserFactory
 
@@ -41,7 +42,7 @@ def setup(futian):
     return rule
 
 
-def test_start_form_runs_inline_and_lands_on_the_run(client, runner, setup, shenzhen):
+def test_a_real_run_waits_for_approval_then_starts_inline(client, runner, setup, shenzhen):
     client.force_login(runner)
     page = client.get(reverse("admin:distribution_batchrun_start"))
     assert page.status_code == 200 and b"batch-start" in page.content
@@ -54,9 +55,22 @@ def test_start_form_runs_inline_and_lands_on_the_run(client, runner, setup, shen
     run = BatchRun.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:distribution_batchrun_change", args=[run.pk])
-    assert run.status == BatchStatus.COMPLETED and run.created_by == runner
-    assert Distribution.objects.count() == 3
-    assert client.get(response["Location"]).status_code == 200
+    assert run.status == BatchStatus.AWAITING_APPROVAL and run.created_by == runner
+    assert not Distribution.objects.exists()
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and b"batch-resume" not in page.content
+    start = reverse("admin:distribution_batchrun_resume", args=[run.pk])
+    client.post(start)
+    run.refresh_from_db()
+    assert run.status == BatchStatus.AWAITING_APPROVAL and not Distribution.objects.exists()
+
+    batch_run_approve(actor=UserFactory(username="checker", is_superuser=True), run=run)
+    page = client.get(response["Location"])
+    assert b"batch-resume" in page.content  # labelled "start"
+    client.post(start)
+
+    run.refresh_from_db()
+    assert run.status == BatchStatus.COMPLETED and Distribution.objects.count() == 3
 
 
 def test_the_add_button_opens_the_start_form(client, runner, setup):
@@ -84,7 +98,7 @@ def test_without_permission_no_start(client, setup, shenzhen):
 
 def test_stop_then_resume(client, runner, setup, shenzhen):
     client.force_login(runner)
-    run = batch_run_prepare(actor=runner, rule=setup, branch=shenzhen)
+    run = approved_run(setup, maker=runner, branch=shenzhen)
 
     response = client.post(reverse("admin:distribution_batchrun_stop", args=[run.pk]))
     run.refresh_from_db()

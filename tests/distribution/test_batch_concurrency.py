@@ -6,10 +6,11 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from distribution.batch import batch_run_execute, batch_run_prepare
+from distribution.batch import batch_run_execute
 from distribution.models import Distribution, QuotaUsage
 from distribution.services import DistributionRefused, distribution_create
 from gifts.models import VoucherCode, VoucherStatus
+from tests.distribution.batch_support import approved_run
 from tests.distribution.conftest import make_quota, make_rule, stocked_gift, voucher_gift
 from tests.distribution.test_batch import assert_invariants
 from tests.factories import PolicyFactory
@@ -28,7 +29,7 @@ def test_batch_run_and_counter_hand_outs_at_once_keep_every_invariant(futian, na
     make_quota("POOL", "voucher_count", "all", 60)  # 2 units a hand-out: 30 hand-outs
     in_batch = [PolicyFactory(branch=futian) for _ in range(40)]
     outside = [PolicyFactory(branch=nanshan) for _ in range(15)]
-    run = batch_run_prepare(actor=None, rule=rule, branch=futian)
+    run = approved_run(rule, branch=futian)
     targets = in_batch[::3] + outside  # the counter races the batch on some of its policies
     barrier = threading.Barrier(len(targets) + 1)
     errors = []
