@@ -5,9 +5,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Case, DateField, DecimalField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import DecimalField, Q, Sum
 
-from distribution import specs
+from distribution import rawsql, specs
 from distribution.models import (
     LIVE_STATUSES,
     DistributionItem,
@@ -91,41 +91,56 @@ def _spec(q: Quota) -> specs.QuotaSpec:
     )
 
 
+# The quotas in force, each with its pool's use in the current period (the CASE picks
+# the period start by the quota's period) and this policy's live charges.
+QUOTAS_FOR_POLICY_SQL = """
+SELECT q.id, q.code, q.name, q.basis, q.period, q."limit", q.warn_percent, b.path,
+       q.scope_rule_code, q.scope_gift_id, q.scope_product,
+       (SELECT u.used FROM distribution_quotausage u
+         WHERE u.quota_id = q.id AND u.period_start = CASE q.period {period_cases} END),
+       (SELECT SUM(c.amount) FROM distribution_quotacharge c
+         INNER JOIN distribution_distribution d ON d.id = c.distribution_id
+         WHERE c.quota_id = q.id AND d.policy_id = %s AND d.status IN ({live_statuses}))
+  FROM distribution_quota q
+  LEFT OUTER JOIN giftplatform_branch b ON b.id = q.scope_branch_id
+ WHERE q.status = %s
+"""
+
+
 def quotas_for_policy(policy_id: int, now: datetime) -> specs.QuotaSnapshot:
-    """The quotas in force with this period's pool use and this policy's use: one query."""
-    starts = [
-        When(quota__period=period, then=Value(period_start(period, now)))
-        for period in specs.POOL_PERIODS
-    ]
-    pool_used = QuotaUsage.objects.filter(
-        quota=OuterRef("pk"), period_start=Case(*starts, output_field=DateField())
-    ).values("used")
-    policy_used = (
-        QuotaCharge.objects.filter(
-            quota=OuterRef("pk"),
-            distribution__policy_id=policy_id,
-            distribution__status__in=LIVE_STATUSES,
+    """The quotas in force with this period's pool use and this policy's use: one query,
+    in SQL written out because it runs on every workbench look-up (see ``rawsql``)."""
+    starts = [(p, rawsql.date_param(period_start(p, now))) for p in specs.POOL_PERIODS]
+    statuses = [str(status) for status in LIVE_STATUSES]
+    sql = QUOTAS_FOR_POLICY_SQL.format(
+        period_cases=" ".join("WHEN %s THEN %s" for _ in starts),
+        live_statuses=rawsql.placeholders(statuses),
+    )
+    params = [*(value for pair in starts for value in pair), policy_id, *statuses]
+    params.append(str(QuotaStatus.ACTIVE))
+    quotas, pool_used, policy_used = [], {}, {}
+    for row in rawsql.fetch_all(sql, params):
+        quota_id, period, pool, charged = row[0], row[4], row[11], row[12]
+        quotas.append(
+            specs.QuotaSpec(
+                quota_id=quota_id,
+                code=row[1],
+                name=row[2],
+                basis=row[3],
+                period=period,
+                limit=rawsql.money(row[5]),
+                warn_percent=rawsql.money(row[6]),
+                branch_path=row[7],
+                rule_code=row[8] or None,
+                gift_id=row[9],
+                product=row[10],
+            )
         )
-        .order_by()
-        .values("quota")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    quotas = list(
-        Quota.objects.filter(status=QuotaStatus.ACTIVE)
-        .select_related("scope_branch")
-        .annotate(
-            pool_used=Subquery(pool_used, output_field=MONEY),
-            policy_used=Subquery(policy_used, output_field=MONEY),
-        )
-    )
-    return specs.QuotaSnapshot(
-        quotas=tuple(_spec(q) for q in quotas),
-        pool_used={q.pk: q.pool_used for q in quotas if q.is_pool and q.pool_used is not None},
-        policy_used={
-            q.pk: q.policy_used for q in quotas if not q.is_pool and q.policy_used is not None
-        },
-    )
+        if period != specs.PER_POLICY and pool is not None:
+            pool_used[quota_id] = rawsql.money(pool)
+        if period == specs.PER_POLICY and charged is not None:
+            policy_used[quota_id] = rawsql.money(charged)
+    return specs.QuotaSnapshot(quotas=tuple(quotas), pool_used=pool_used, policy_used=policy_used)
 
 
 def policy_charges(policy_ids, quota_ids) -> dict[tuple[int, int], Decimal]:

@@ -9,28 +9,21 @@ The gifts' facts (stock, codes, prices, whether they may be given) are read ever
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
-from distribution import specs
+from distribution import rawsql, specs
 from distribution.models import Rule, RuleCondition, RuleReward, RuleStatus
 from distribution.periods import local_date
-from gifts.models import Gift, GiftKind, VoucherCode, VoucherStatus
+from gifts.models import GiftKind, VoucherStatus
 from suppliers.models import ProviderStatus
 
 # A gift without a countable supply (a contract service delivered by phone, no codes).
 UNLIMITED = 10**9
 # Codes one look-up counts at most: one policy never needs more (see _gift_facts).
 VOUCHER_CAP = 1000
-
-
-class CappedCount(Subquery):
-    """COUNT(*) of a sliced subquery: stops reading after the slice's limit."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
-    output_field = IntegerField()
 
 
 @dataclass(frozen=True)
@@ -79,59 +72,90 @@ def rule_shapes(rules) -> list[RuleShape]:
     ]
 
 
-def _unusable_reason(gift: Gift, today) -> str:
-    if not gift.is_active:
-        return _("gift %(code)s is not active") % {"code": gift.code}
-    if gift.valid_from and today < gift.valid_from:
-        return _("gift %(code)s is valid from %(day)s") % {
-            "code": gift.code,
-            "day": gift.valid_from,
-        }
-    if gift.valid_to and today > gift.valid_to:
-        return _("gift %(code)s expired on %(day)s") % {"code": gift.code, "day": gift.valid_to}
-    if gift.provider.status != ProviderStatus.ACTIVE:
-        return _("provider %(name)s is not active") % {"name": gift.provider.name}
-    if gift.category.is_cash_equivalent and not gift.category.cash_equivalent_enabled:
-        return _("%(category)s is a cash equivalent and not allowed") % {
-            "category": gift.category.name
-        }
+@dataclass(frozen=True)
+class GiftFacts:
+    """What a reward needs of its gift, read on every look-up."""
+
+    code: str
+    name: str
+    kind: str
+    contract_service: str
+    face_value: Decimal
+    unit_cost: Decimal
+    supply: int
+    unusable_reason: str  # "" when it may be given
+
+
+# One row per gift with its provider's and category's flags and its supply. Codes are
+# counted inside a LIMITed sub-select so a pool of 100,000 codes is not read on every
+# look-up ({codes_limit} is empty for batch runs, which plan against the full count).
+GIFT_FACTS_SQL = """
+SELECT g.id, g.code, g.name, g.kind, g.contract_service, g.face_value, g.unit_cost, g.stock,
+       g.is_active, g.valid_from, g.valid_to, p.status, p.name,
+       c.name, c.is_cash_equivalent, c.cash_equivalent_enabled,
+       (SELECT COUNT(*) FROM (
+           SELECT v.id FROM gifts_vouchercode v
+            WHERE v.gift_id = g.id AND v.status = %s
+              AND (v.expires_on IS NULL OR v.expires_on >= %s) {codes_limit}) AS usable),
+       EXISTS (SELECT 1 FROM gifts_vouchercode w WHERE w.gift_id = g.id)
+  FROM gifts_gift g
+ INNER JOIN suppliers_provider p ON p.id = g.provider_id
+ INNER JOIN gifts_giftcategory c ON c.id = g.category_id
+ WHERE g.id IN ({gift_ids})
+"""
+
+
+def _unusable_reason(row, today) -> str:
+    code, is_active, valid_from, valid_to = row[1], row[8], rawsql.day(row[9]), rawsql.day(row[10])
+    provider_status, provider_name, category_name, cash, cash_enabled = row[11:16]
+    if not is_active:
+        return _("gift %(code)s is not active") % {"code": code}
+    if valid_from and today < valid_from:
+        return _("gift %(code)s is valid from %(day)s") % {"code": code, "day": valid_from}
+    if valid_to and today > valid_to:
+        return _("gift %(code)s expired on %(day)s") % {"code": code, "day": valid_to}
+    if provider_status != ProviderStatus.ACTIVE:
+        return _("provider %(name)s is not active") % {"name": provider_name}
+    if cash and not cash_enabled:
+        return _("%(category)s is a cash equivalent and not allowed") % {"category": category_name}
     return ""
 
 
-def _gift_facts(gift_ids, today, voucher_cap: int | None) -> dict[int, tuple[Gift, int, str]]:
-    """gift id -> (gift, supply, why it cannot be given or ""), in one query.
+def _supply(kind: str, stock: int, codes_left: int, has_codes: bool) -> int:
+    if kind == GiftKind.PHYSICAL:
+        return stock
+    if kind == GiftKind.CONTRACT_SERVICE and not has_codes:
+        return UNLIMITED  # called in by phone: the policy's clause uses, not codes, limit it
+    return codes_left or 0
+
+
+def _gift_facts(gift_ids, today, voucher_cap: int | None) -> dict[int, GiftFacts]:
+    """gift id -> its facts, in one query, in SQL written out because it runs on every
+    workbench look-up (see ``rawsql``).
 
     Supply is the stock of a physical gift, the available unexpired codes of a voucher
-    gift, counted up to ``voucher_cap`` (a pool of 100,000 codes is not read on every
-    look-up); None counts them all (batch runs plan many policies against one count).
+    gift, counted up to ``voucher_cap``; None counts them all (batch runs plan many
+    policies against one count).
     """
-    usable = VoucherCode.objects.filter(
-        gift=OuterRef("pk"), status=VoucherStatus.AVAILABLE
-    ).exclude(expires_on__lt=today)
-    if voucher_cap is None:
-        codes_left = Subquery(
-            usable.order_by().values("gift").annotate(n=Count("pk")).values("n"),
-            output_field=IntegerField(),
-        )
-    else:
-        codes_left = CappedCount(usable.order_by().values("pk")[:voucher_cap])
-    gifts = (
-        Gift.objects.filter(pk__in=gift_ids)
-        .select_related("provider", "category")
-        .annotate(
-            codes_left=codes_left, has_codes=Exists(VoucherCode.objects.filter(gift=OuterRef("pk")))
-        )
+    ids = sorted(gift_ids)
+    sql = GIFT_FACTS_SQL.format(
+        codes_limit="" if voucher_cap is None else "LIMIT %s",
+        gift_ids=rawsql.placeholders(ids),
     )
+    limit = [] if voucher_cap is None else [voucher_cap]
+    params = [str(VoucherStatus.AVAILABLE), rawsql.date_param(today), *limit, *ids]
     facts = {}
-    for gift in gifts:
-        if gift.kind == GiftKind.PHYSICAL:
-            supply = gift.stock
-        elif gift.kind == GiftKind.CONTRACT_SERVICE and not gift.has_codes:
-            # Called in by phone: the policy's clause uses, not codes, limit it.
-            supply = UNLIMITED
-        else:
-            supply = gift.codes_left or 0
-        facts[gift.pk] = (gift, supply, _unusable_reason(gift, today))
+    for row in rawsql.fetch_all(sql, params):
+        facts[row[0]] = GiftFacts(
+            code=row[1],
+            name=row[2],
+            kind=row[3],
+            contract_service=row[4],
+            face_value=rawsql.money(row[5]),
+            unit_cost=rawsql.money(row[6]),
+            supply=_supply(row[3], row[7], row[16], bool(row[17])),
+            unusable_reason=_unusable_reason(row, today),
+        )
     return facts
 
 
@@ -144,7 +168,7 @@ def assemble(
     for shape in shapes:
         rewards = []
         for reward_id, gift_id, quantity, group in shape.rewards:
-            gift, supply, reason = gifts[gift_id]
+            gift = gifts[gift_id]
             rewards.append(
                 specs.RewardSpec(
                     reward_id=reward_id,
@@ -157,9 +181,9 @@ def assemble(
                     option_group=group,
                     face_value=gift.face_value,
                     unit_cost=gift.unit_cost,
-                    available=supply,
-                    usable=not reason,
-                    unusable_reason=reason,
+                    available=gift.supply,
+                    usable=not gift.unusable_reason,
+                    unusable_reason=gift.unusable_reason,
                 )
             )
         out.append(replace(shape.spec, rewards=tuple(rewards)))
