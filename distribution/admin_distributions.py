@@ -24,16 +24,46 @@ from distribution.services import (
     distribution_mark_recovery,
     distribution_reject,
 )
+from giftplatform.admin_exports import ExportAdminMixin
 from giftplatform.admin_scoping import (
     EstimatedCountPaginator,
     ReadOnlyInlineMixin,
     ScopedAdminMixin,
     ScopedRelatedFieldListFilter,
 )
+from giftplatform.sheets.export import Column
+from gifts.masking import mask_voucher_code
 from policies.masking import mask_phone
+from policies.services import REVEAL_PERMISSION
 
 APPROVE_PERMISSION = "distribution.approve_distribution"
 CANCEL_PERMISSION = "distribution.change_distribution"
+VOUCHER_PERMISSION = "gifts.change_vouchercode"
+# One row per item, the distribution's columns repeated: a sheet people can filter and sum.
+EXPORT_COLUMNS = [
+    Column("number"),
+    Column("policy__policy_no", gettext_lazy("policy no.")),
+    Column("rule_code"),
+    Column("rule__name", gettext_lazy("rule")),
+    Column("branch__name"),
+    *map(Column, ["status", "tax_treatment", "total_value", "total_cost", "withholding"]),
+    Column("recipient_name"),
+    Column("recipient_phone", mask=mask_phone, full_with=REVEAL_PERMISSION),
+    *map(Column, ["delivery_address", "created_at", "created_by__username", "recovery"]),
+    Column("items__gift__code", gettext_lazy("gift code")),
+    Column("items__gift__name", gettext_lazy("gift")),
+    Column("items__quantity"),
+    Column("items__unit_value", gettext_lazy("unit face value")),
+    Column("items__unit_cost"),
+    Column("items__provider__name"),
+    Column("items__status", gettext_lazy("item status")),
+    Column(
+        "items__voucher__code",
+        gettext_lazy("voucher code"),
+        mask=mask_voucher_code,
+        full_with=VOUCHER_PERMISSION,
+    ),
+]
 
 
 class ToRecoverFilter(admin.SimpleListFilter):
@@ -74,8 +104,10 @@ class QuotaChargeInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(Distribution)
-class DistributionAdmin(ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin):
+class DistributionAdmin(ExportAdminMixin, ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin):
     ledger = True  # never deleted, by anyone
+    export_columns = EXPORT_COLUMNS
+    export_ordering_tail = ["items__id"]
     change_form_template = "admin/distribution/distribution/change_form.html"
     list_display = ["number", "policy_no", "rule", "branch", "status", "total_value"]
     list_display += ["recovery", "created_at", "created_by"]

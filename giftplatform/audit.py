@@ -1,5 +1,6 @@
 """The audit page (/audit/): every recorded change to gifts, vouchers, providers, rules,
-quotas and distributions, newest first, with who, when and what changed (invariant 8).
+quotas and distributions, and every export of an admin list, newest first, with who, when
+and what changed (invariant 8).
 
 Scoped like everything else: a row's branch is read from the history row itself where the
 model has one (a gift moved from 南山 to 福田 keeps its 南山 past out of 福田's sight),
@@ -83,6 +84,8 @@ AUDITED = [
     Audited("distribution.distribution", "branch", False, "number"),
     Audited("distribution.distributionitem", "distribution"),
     Audited("giftplatform.user", "branch", False, "username"),
+    # Exports of admin lists (who, which list, filters, rows), by the exporter's branch.
+    Audited("giftplatform.exportlog", "branch", False, "model_label"),
 ]
 BY_LABEL = {audited.label: audited for audited in AUDITED}
 

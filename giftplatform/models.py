@@ -110,3 +110,49 @@ class User(AbstractUser):
         finally:
             # pop, not del: one user object may sign in on two threads at once (tests do).
             self.__dict__.pop("skip_history_when_saving", None)
+
+
+class AuditRowQuerySet(models.QuerySet):
+    def delete(self):
+        raise models.ProtectedError(_("Audit rows cannot be deleted."), set(self))
+
+
+class ExportLog(models.Model):
+    """One sheet exported from an admin list: who, when, which list, filters and rows (PIPL).
+
+    Written once and never changed; its history row puts it on the audit page (/audit/),
+    scoped there by ``branch``: the exporter's home branch at the time.
+    """
+
+    user = models.ForeignKey(
+        "giftplatform.User", verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    model_label = models.CharField(_("list"), max_length=100)
+    filters = models.TextField(_("filters"), blank=True)
+    query_string = models.TextField(_("query string"), blank=True)
+    row_count = models.PositiveIntegerField(_("rows"))
+    full_personal_data = models.BooleanField(_("ID numbers and mobiles in full"), default=False)
+    full_voucher_codes = models.BooleanField(_("voucher codes in full"), default=False)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    objects = AuditRowQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.model_label} ({self.row_count})"
+
+    def delete(self, *args, **kwargs):
+        raise models.ProtectedError(_("Audit rows cannot be deleted."), {self})

@@ -1,8 +1,8 @@
-"""Writes for the organisation tree."""
+"""Writes for the organisation tree, and the export log."""
 
 from django.db import transaction
 
-from giftplatform.models import Branch
+from giftplatform.models import Branch, ExportLog
 
 
 def _path_for(code: str, parent: Branch | None) -> str:
@@ -38,3 +38,30 @@ def branch_save(
             child.depth = child.path.count("/") - 1
             child.save(update_fields=["path", "depth"])
     return branch, False
+
+
+def export_record(
+    *,
+    actor,
+    model_label: str,
+    filters: str,
+    query_string: str,
+    row_count: int,
+    full_personal_data: bool,
+    full_voucher_codes: bool,
+) -> ExportLog:
+    """Log one export (who, when, which list, filters, rows); it shows on the audit page."""
+    log = ExportLog(
+        user=actor,
+        branch=getattr(actor, "branch", None),
+        model_label=model_label,
+        filters=filters,
+        query_string=query_string,
+        row_count=row_count,
+        full_personal_data=full_personal_data,
+        full_voucher_codes=full_voucher_codes,
+    )
+    # simple-history reads the request's user only inside a request: say it outright.
+    log._history_user = actor
+    log.save()
+    return log

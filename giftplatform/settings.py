@@ -235,6 +235,10 @@ IMPORT_PARALLEL_MIN_BYTES = env.int("IMPORT_PARALLEL_MIN_BYTES", default=2 * 102
 # fork | forkserver | spawn; empty: fork when the process has one thread, else spawn.
 IMPORT_PARALLEL_START_METHOD = env.str("IMPORT_PARALLEL_START_METHOD", default="")
 
+# Admin list exports ("Export to Excel") are written during the request: past this many
+# rows the user is asked to narrow the filters (about 5 s of writing at the default).
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)
+
 # Tasks run inline unless a broker is configured (later issues move imports to Celery).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 POLICY_SOURCE_URL = env.str("POLICY_SOURCE_URL", default="")

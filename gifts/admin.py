@@ -12,14 +12,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from giftplatform.access import sees_everything
+from giftplatform.admin_exports import ExportAdminMixin
 from giftplatform.admin_scoping import (
     EstimatedCountPaginator,
     ReadOnlyInlineMixin,
     ScopedAdminMixin,
     ScopedRelatedFieldListFilter,
 )
+from giftplatform.admin_sharing import ObjectPermissionsAdminMixin
+from giftplatform.sheets.export import Column
 from gifts.admin_imports import ImportAdminMixin
 from gifts.forms import AdjustStockForm, GiftAdminForm, ReceiveStockForm
+from gifts.masking import mask_voucher_code
 from gifts.models import (
     Gift,
     GiftCategory,
@@ -34,6 +38,9 @@ from gifts.selectors import stock_movements
 from gifts.services import gift_adjust_stock, gift_receive_stock
 
 RECENT_MOVEMENTS = 20
+# Voucher codes are bearer secrets: an exported sheet leaves the platform's access control,
+# so only those who manage the codes (import, void) take them out in full.
+VOUCHER_PERMISSION = "gifts.change_vouchercode"
 
 
 def _receive(actor, gift, data):
@@ -98,8 +105,20 @@ class LatestMovementsInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(Gift)
-class GiftAdmin(ImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class GiftAdmin(
+    ExportAdminMixin,
+    ImportAdminMixin,
+    ObjectPermissionsAdminMixin,
+    ScopedAdminMixin,
+    admin.ModelAdmin,
+):
     import_kind = ImportKind.GIFTS
+    export_columns = [
+        *map(Column, ["code", "name", "kind", "contract_service", "category__name"]),
+        *map(Column, ["provider__name", "face_value", "unit_cost", "stock"]),
+        *map(Column, ["low_stock_threshold", "branch__name", "valid_from", "valid_to"]),
+        *map(Column, ["is_active", "created_at"]),
+    ]
     form = GiftAdminForm
     list_display = ["code", "name", "kind", "category", "provider", "face_value", "unit_cost"]
     list_display += ["stock", "low_stock", "branch", "is_active"]
@@ -253,8 +272,15 @@ class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ImportAdminMixin, ReadOnlyAdmin):
+class StockMovementAdmin(ExportAdminMixin, ImportAdminMixin, ReadOnlyAdmin):
     import_kind = ImportKind.STOCK
+    export_columns = [
+        Column("created_at"),
+        Column("gift__code", _("gift code")),
+        Column("gift__name", _("gift")),
+        *map(Column, ["quantity", "reason", "reference", "unit_cost", "stock_after"]),
+        *map(Column, ["actor__username", "note"]),
+    ]
     scope_through = "gift"
     list_display = ["gift", "quantity", "reason", "reference", "unit_cost", "stock_after"]
     list_display += ["actor", "created_at"]
@@ -268,8 +294,14 @@ class StockMovementAdmin(ImportAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(VoucherCode)
-class VoucherCodeAdmin(ImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class VoucherCodeAdmin(ExportAdminMixin, ImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     import_kind = ImportKind.VOUCHERS
+    export_columns = [
+        Column("code", mask=mask_voucher_code, full_with=VOUCHER_PERMISSION),
+        Column("gift__code", _("gift code")),
+        Column("gift__name", _("gift")),
+        *map(Column, ["status", "expires_on", "issued_at", "redeemed_at", "created_at"]),
+    ]
     scope_through = "gift"
     list_display = ["code", "gift", "status", "expires_on", "issued_at", "redeemed_at"]
     list_select_related = ["gift"]

@@ -6,17 +6,19 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from giftplatform.access import sees_everything
+from giftplatform.admin_exports import ExportAdminMixin
 from giftplatform.admin_scoping import (
     EstimatedCountPaginator,
     ScopedAdminMixin,
     ScopedRelatedFieldListFilter,
 )
+from giftplatform.sheets.export import Column
 from gifts.admin_imports import ImportAdminMixin
 from gifts.models import ImportKind
 from policies.masking import mask_id_number, mask_phone
 from policies.models import PiiField, PiiReveal, Policy
 from policies.selectors import policy_lookup_condition
-from policies.services import may_reveal_pii
+from policies.services import REVEAL_PERMISSION, may_reveal_pii
 from policies.views import reveal
 
 # Shown masked on every change page (PIPL: minimum necessary), superusers included; users
@@ -24,11 +26,24 @@ from policies.views import reveal
 PERSONAL_FIELDS = ["id_number", "phone"]
 MASKED_FIELDS = ["masked_id_number", "masked_phone"]
 REVEALABLE_FIELDS = ["revealable_id_number", "revealable_phone"]
+# Exported masked as on screen; in full only to holders of policies.view_pii (the export
+# itself is logged, with whether it carried them in full).
+EXPORT_COLUMNS = [
+    Column("policy_no"),
+    Column("product"),
+    Column("insured_name"),
+    Column("id_number", mask=mask_id_number, full_with=REVEAL_PERMISSION),
+    Column("phone", mask=mask_phone, full_with=REVEAL_PERMISSION),
+    *map(Column, ["plate", "vin", "vehicle_type", "usage", "seats", "first_registration_date"]),
+    *map(Column, ["is_new_car", "premium", "channel", "agent_code", "branch__name"]),
+    *map(Column, ["issue_date", "start_date", "end_date", "status", "is_renewal", "source"]),
+]
 
 
 @admin.register(Policy)
-class PolicyAdmin(ImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class PolicyAdmin(ExportAdminMixin, ImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     import_kind = ImportKind.POLICIES
+    export_columns = EXPORT_COLUMNS
     list_display = ["policy_no", "product", "insured_name", "masked_id_number", "masked_phone"]
     list_display += ["plate", "vin", "premium", "branch", "issue_date", "status"]
     list_select_related = ["branch"]

@@ -27,11 +27,17 @@ def write_workbook(
     notes: list[str] | None = None,
     highlight_column: int | None = None,
     constant_memory: bool = True,
+    datetime_format: str | None = None,
+    decimal_format: str | None = None,
 ) -> None:
     """Stream rows to an .xlsx; every string is written as a string.
 
     ``constant_memory`` streams rows with inline strings; without it xlsxwriter keeps
-    the sheet in memory and writes a shared-strings table, as Excel itself does.
+    the sheet in memory and writes a shared-strings table, as Excel itself does. It
+    only holds for a file path: xlsxwriter builds a file object's sheet in memory.
+    Datetimes are written as they are (naive, local time): convert aware ones first.
+    ``datetime_format`` keeps their time of day (else shown as dates);
+    ``decimal_format`` gives Decimals (money) a number format such as ``#,##0.00``.
     """
     workbook = xlsxwriter.Workbook(
         target,
@@ -47,6 +53,14 @@ def write_workbook(
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     error_format = workbook.add_format({"font_color": "#C00000", "text_wrap": True})
+    formats = {
+        "date": date_format,
+        "datetime": workbook.add_format({"num_format": datetime_format})
+        if datetime_format
+        else date_format,
+        "decimal": workbook.add_format({"num_format": decimal_format}) if decimal_format else None,
+        "error": error_format,
+    }
     row_index = 0
     for note in notes or []:
         sheet.write_string(row_index, 0, neutralize(note))
@@ -58,27 +72,29 @@ def write_workbook(
     row_index += 1
     for row in rows:
         for col, value in enumerate(row):
-            _write_cell(sheet, row_index, col, value, date_format, error_format, highlight_column)
+            _write_cell(sheet, row_index, col, value, formats, highlight_column)
         row_index += 1
     workbook.close()
 
 
-def _write_cell(sheet, row, col, value, date_format, error_format, highlight_column):
+def _write_cell(sheet, row, col, value, formats, highlight_column):
     if value is None or value == "":
         return
     if isinstance(value, bool):
         sheet.write_string(row, col, "是" if value else "否")
     elif isinstance(value, datetime.datetime):
-        sheet.write_datetime(row, col, value.replace(tzinfo=None), date_format)
+        sheet.write_datetime(row, col, value.replace(tzinfo=None), formats["datetime"])
     elif isinstance(value, datetime.date):
         sheet.write_datetime(
-            row, col, datetime.datetime.combine(value, datetime.time()), date_format
+            row, col, datetime.datetime.combine(value, datetime.time()), formats["date"]
         )
-    elif isinstance(value, int | float | Decimal):
+    elif isinstance(value, Decimal):
+        sheet.write_number(row, col, float(value), formats["decimal"])
+    elif isinstance(value, int | float):
         sheet.write_number(row, col, float(value))
     else:
         text = neutralize(str(value))
         if col == highlight_column:
-            sheet.write_string(row, col, text, error_format)
+            sheet.write_string(row, col, text, formats["error"])
         else:
             sheet.write_string(row, col, text)
