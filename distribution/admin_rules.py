@@ -23,6 +23,7 @@ from distribution.admin_common import (
     OwnedByBranchAdminMixin,
     change_url,
 )
+from distribution.admin_rule_history import RuleHistoryAdminMixin
 from distribution.forms import (
     CloneForm,
     PolicyTestForm,
@@ -51,6 +52,7 @@ from distribution.services import (
 )
 from giftplatform.access import restrict
 from giftplatform.admin_scoping import ScopedAdminMixin, ScopedRelatedFieldListFilter
+from giftplatform.admin_sharing import ObjectPermissionsAdminMixin
 from policies.selectors import policy_lookup
 
 EDITABLE_WHEN_LIVE = ("name", "description")
@@ -107,7 +109,9 @@ class RuleRewardInline(DraftOnlyInline):
 class RuleAdmin(
     OwnedByBranchAdminMixin,
     NoDeleteMixin,
+    RuleHistoryAdminMixin,
     ConfirmPagesMixin,
+    ObjectPermissionsAdminMixin,
     ScopedAdminMixin,
     SimpleHistoryAdmin,
 ):
