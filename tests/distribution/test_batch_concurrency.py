@@ -1,19 +1,27 @@
-"""A batch run racing counter hand-outs on the same policies, pool, stock and codes
-(PostgreSQL: row locks and SKIP LOCKED are what is being tested)."""
+"""A batch run racing counter hand-outs on the same policies, pool, stock and codes, and
+approvers racing to decide one run (PostgreSQL: row locks and SKIP LOCKED are what is
+being tested)."""
 
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from distribution.batch import batch_run_execute
-from distribution.models import Distribution, QuotaUsage
-from distribution.services import DistributionRefused, distribution_create
+from distribution.batch import batch_run_execute, batch_run_prepare
+from distribution.models import BatchStatus, Distribution, QuotaUsage
+from distribution.services import (
+    DistributionRefused,
+    batch_run_approve,
+    batch_run_reject,
+    distribution_create,
+)
 from gifts.models import VoucherCode, VoucherStatus
+from tests.distribution.admin_support import grant_distribution
 from tests.distribution.batch_support import approved_run
 from tests.distribution.conftest import make_quota, make_rule, stocked_gift, voucher_gift
 from tests.distribution.test_batch import assert_invariants
-from tests.factories import PolicyFactory
+from tests.factories import PolicyFactory, UserFactory
 
 pytestmark = [
     pytest.mark.postgres,
@@ -72,3 +80,45 @@ def test_batch_run_and_counter_hand_outs_at_once_keep_every_invariant(futian, na
     per_policy = Distribution.objects.values_list("policy_id", flat=True)
     assert len(set(per_policy)) == 30  # nobody twice
     assert_invariants()
+
+
+def test_two_approvers_deciding_at_once_give_exactly_one_decision(futian, shenzhen):
+    """The run's row is locked for the decision: one approves or rejects, the other is told
+    it was already decided."""
+    rule = make_rule("R1", [(stocked_gift(10), 1, "")])
+    PolicyFactory(branch=futian)
+    maker = UserFactory(username="maker_ft", branch=futian)
+    run = batch_run_prepare(actor=maker, rule=rule)
+    checkers = [
+        grant_distribution(UserFactory(username=f"ap{n}", branch=shenzhen), approve=True)
+        for n in range(6)
+    ]
+    barrier = threading.Barrier(len(checkers))
+    decided, refused, errors = [], [], []
+
+    def decide(n, checker):
+        try:
+            barrier.wait(timeout=60)
+            if n % 2:
+                batch_run_reject(actor=checker, run=run, note="no")
+            else:
+                batch_run_approve(actor=checker, run=run)
+            decided.append(checker.pk)
+        except ValidationError:
+            refused.append(checker.pk)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=decide, args=pair) for pair in enumerate(checkers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert not errors, [str(e) for e in errors]
+    run.refresh_from_db()
+    assert len(decided) == 1 and len(refused) == len(checkers) - 1
+    assert run.checker_id == decided[0]
+    assert run.status in (BatchStatus.PENDING, BatchStatus.REJECTED)
