@@ -156,3 +156,15 @@ def test_stock_movements_export_the_lists_rows_with_local_times(
     local = movement.created_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
     assert time.is_date
     assert time.value == local.replace(tzinfo=None, microsecond=time.value.microsecond)
+
+
+def test_the_row_limit_counts_item_rows(client, auditor_futian, handouts, settings):
+    settings.EXPORT_MAX_ROWS = 5  # three distributions, six item rows
+    client.force_login(auditor_futian)
+
+    refused = client.get(export_url(DISTRIBUTION))
+    settings.EXPORT_MAX_ROWS = 6
+    sheet = read_sheet(client.get(export_url(DISTRIBUTION)))
+
+    assert refused.status_code == 302
+    assert len(sheet.rows) == 6
