@@ -60,6 +60,7 @@ def _inner() -> None:
 
     django.setup()
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
     from django.db import connection
     from django.test import Client
     from django.test.utils import override_settings
@@ -83,6 +84,7 @@ def _inner() -> None:
     clerk = get_user_model().objects.create_user(
         "bench_clerk", password=None, is_staff=True, branch=root
     )
+    clerk.groups.add(Group.objects.get(name="counter_staff"))  # the workbench's permissions
     # No setup_test_environment(): its instrumented template rendering copies every
     # context, which would weigh on the template-heavy page only.
     client = Client()

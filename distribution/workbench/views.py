@@ -1,7 +1,9 @@
 """The counter workbench: find a policy, see its offer with reasons, hand out, print a receipt.
 
 Every row goes through ``giftplatform.access``: a policy or distribution outside the
-clerk's branch subtree is a 404, the same as one that does not exist.
+clerk's branch subtree is a 404, the same as one that does not exist. A staff member whose
+roles lack the workbench's permissions gets 403 before any row is looked up, so ids cannot
+be probed by them either.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -28,11 +31,22 @@ from policies.models import Policy
 _INCLUDE = re.compile(r"rule_(\d+)")
 # A receipt shows at most this many distributions (one confirm makes one per rule).
 RECEIPT_LIMIT = 20
+# The workbench is the counter's hand-out tool: finding a policy there is for those who may
+# also hand out (counter staff, platform admins); the others read policies in the admin.
+WORKBENCH_PERMISSIONS = ("policies.view_policy", "distribution.add_distribution")
+# A receipt is a printed distribution record.
+RECEIPT_PERMISSIONS = ("distribution.view_distribution",)
+
+
+def _require(user, permissions: tuple[str, ...]) -> None:
+    if not user.has_perms(permissions):
+        raise PermissionDenied
 
 
 @staff_member_required
 @require_http_methods(["GET"])
 def search(request):
+    _require(request.user, WORKBENCH_PERMISSIONS)
     form = SearchForm(request.GET or None)
     results = None
     if form.is_valid():
@@ -123,6 +137,7 @@ def _rows(cards: list[pages.RuleCard], form: HandoutForm) -> list[dict]:
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def policy_detail(request, pk: int):
+    _require(request.user, WORKBENCH_PERMISSIONS)
     policy = get_or_404(Policy.objects.select_related("branch"), request.user, "view", pk=pk)
     now = timezone.localtime()
     data = pages.load_offer(policy, now)
@@ -161,6 +176,7 @@ def policy_detail(request, pk: int):
 @staff_member_required
 @require_http_methods(["GET"])
 def receipt(request, number: str):
+    _require(request.user, RECEIPT_PERMISSIONS)
     numbers = list(dict.fromkeys([number, *request.GET.getlist("n")]))[:RECEIPT_LIMIT]
     scoped = restrict(Distribution.objects.filter(number__in=numbers), request.user, "view")
     found = {d.number: d for d in pages.distributions_with_items(scoped)}

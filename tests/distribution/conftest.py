@@ -7,7 +7,7 @@ other tests need live rules and quotas without a second person in the loop.
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 
 from distribution.models import (
     Quota,
@@ -72,6 +72,12 @@ def with_permissions(user, *codenames):
     return user
 
 
+def with_role(user, code):
+    """``user`` holding the role ``code`` (giftplatform/roles.py), e.g. counter_staff."""
+    user.groups.add(Group.objects.get(name=code))
+    return user
+
+
 @pytest.fixture
 def policy(futian):
     return PolicyFactory(branch=futian)
@@ -79,7 +85,8 @@ def policy(futian):
 
 @pytest.fixture
 def clerk_futian(futian):
-    return UserFactory(username="clerk_ft", branch=futian, full_name="柜面福田")
+    user = UserFactory(username="clerk_ft", branch=futian, full_name="柜面福田")
+    return with_role(user, "counter_staff")
 
 
 @pytest.fixture

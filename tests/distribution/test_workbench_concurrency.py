@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from distribution.models import Distribution
 from gifts.models import Gift
-from tests.distribution.conftest import make_rule, stocked_gift
+from tests.distribution.conftest import make_rule, stocked_gift, with_role
 from tests.factories import PolicyFactory, UserFactory
 
 pytestmark = [
@@ -26,6 +26,7 @@ def test_concurrent_posts_of_one_form_hand_out_once_and_show_one_receipt(futian,
     # max 1: the waiting request is refused (already received) and finds the first's result;
     # max 3: it hits the unique idempotency key and the service returns the first result.
     clerk = UserFactory(username=f"clerk_click{max_per_policy}", branch=futian)
+    with_role(clerk, "counter_staff")
     policy = PolicyFactory(branch=futian)
     gift = stocked_gift(10)
     rule = make_rule("DBL", rewards=[(gift, 1, "")], max_per_policy=max_per_policy)

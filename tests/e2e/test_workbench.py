@@ -4,7 +4,13 @@ import pytest
 
 from distribution.models import Distribution
 from gifts.models import Gift
-from tests.distribution.conftest import make_quota, make_rule, stocked_gift, voucher_gift
+from tests.distribution.conftest import (
+    make_quota,
+    make_rule,
+    stocked_gift,
+    voucher_gift,
+    with_role,
+)
 from tests.e2e.conftest import SCREENSHOTS
 from tests.factories import PolicyFactory, UserFactory
 
@@ -34,6 +40,7 @@ def _tab_to(page, selector, limit=80):
 
 def test_clerk_hands_out_a_chosen_gift_with_the_keyboard(page, live_server, futian):
     clerk = UserFactory(username="clerk_e2e", branch=futian, full_name="柜面小李")
+    with_role(clerk, "counter_staff")
     policy = PolicyFactory(
         branch=futian,
         policy_no="PDAA202644030400000123",

@@ -9,6 +9,7 @@ from django.urls import reverse
 from policies.models import PiiReveal
 from policies.services import policy_reveal_pii
 from tests.conftest import make_manager
+from tests.distribution.conftest import with_permissions
 from tests.factories import PolicyFactory, UserFactory
 
 ID_NUMBER = "44030419800101123X"
@@ -165,7 +166,8 @@ def test_admin_change_page_masks_for_everyone(client, policy, request, who):
 
 @pytest.mark.parametrize("who", ["revealer", "plain_staff"])
 def test_workbench_masks_and_offers_reveal_only_with_view_pii(client, policy, request, who):
-    client.force_login(request.getfixturevalue(who))
+    # The workbench is for those who may hand out (distribution.add_distribution).
+    client.force_login(with_permissions(request.getfixturevalue(who), "add_distribution"))
 
     response = client.get(reverse("workbench:policy", args=[policy.pk]))
 
