@@ -168,3 +168,16 @@ def test_the_row_limit_counts_item_rows(client, auditor_futian, handouts, settin
 
     assert refused.status_code == 302
     assert len(sheet.rows) == 6
+
+
+@pytest.mark.parametrize(
+    "label", [DISTRIBUTION, "gifts.gift", "gifts.stockmovement", "gifts.vouchercode"]
+)
+def test_each_changelist_has_the_export_button(client, auditor_futian, label):
+    client.force_login(auditor_futian)
+
+    page = client.get(changelist_url(label, "o=1"))
+    popup = client.get(changelist_url(label, "_popup=1"))
+
+    assert f'href="{export_url(label, "o=1")}"' in page.content.decode()
+    assert 'id="export-link"' not in popup.content.decode()
