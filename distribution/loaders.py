@@ -22,11 +22,16 @@ from policies.models import Policy
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
-def policy_facts(policy: Policy) -> specs.PolicyFacts:
-    """What the engine knows of ``policy``, with its live hand-outs read in one query."""
-    live_items = DistributionItem.objects.filter(
-        distribution__policy=policy, distribution__status__in=LIVE_STATUSES
-    ).values_list("distribution_id", "distribution__rule_code", "contract_service", "quantity")
+def policy_facts(policy: Policy, live_items=None) -> specs.PolicyFacts:
+    """What the engine knows of ``policy``, with its live hand-outs read in one query.
+
+    ``live_items``: the items of its live distributions as (distribution id, rule code,
+    contract service, quantity), when the caller has read them already.
+    """
+    if live_items is None:
+        live_items = DistributionItem.objects.filter(
+            distribution__policy=policy, distribution__status__in=LIVE_STATUSES
+        ).values_list("distribution_id", "distribution__rule_code", "contract_service", "quantity")
     used: dict[str, int] = defaultdict(int)
     distributions_of_rule: dict[str, set[int]] = defaultdict(set)
     for distribution_id, rule_code, service, quantity in live_items:

@@ -8,11 +8,12 @@ these helpers turn what SQLite returns (floats, ISO strings) into the Decimals a
 dates the ORM would have given.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.utils.dateparse import parse_date
+from django.utils.dateparse import parse_date, parse_datetime
 
 CENT = Decimal("0.01")
 
@@ -38,6 +39,25 @@ def day(value) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return parse_date(value)
+
+
+def moment(value) -> datetime | None:
+    """A DATETIME column as an aware datetime (SQLite gives a UTC string)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def membership(queryset, column_sql: str) -> tuple[str, list]:
+    """``column IN (<queryset's pks>)`` as SQL and parameters, so a hand-written query can
+    keep what ``giftplatform.access.restrict`` decided without restating it."""
+    try:
+        sql, params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # restrict() gave .none()
+        return "(1 = 0)", []
+    return f"{column_sql} IN ({sql})", list(params)
 
 
 def fetch_all(sql: str, params) -> list[tuple]:

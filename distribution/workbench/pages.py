@@ -1,8 +1,8 @@
 """What the workbench pages show, loaded in a fixed number of queries.
 
-The policy page reads one policy, its past distributions and the offer; none of
-these grows its query count with the number of rules or past hand-outs (the
-loaders prefetch, the engine is pure).
+The policy page reads one policy, its past distributions (which also feed the
+engine) and the offer; none of these grows its query count with the number of rules
+or past hand-outs (one query each, the engine is pure).
 """
 
 from __future__ import annotations
@@ -14,8 +14,14 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from distribution import engine, loaders, rulebook
-from distribution.models import Distribution, DistributionItem, TaxTreatment
+from distribution import engine, loaders, rawsql, rulebook
+from distribution.models import (
+    LIVE_STATUSES,
+    Distribution,
+    DistributionItem,
+    DistributionStatus,
+    TaxTreatment,
+)
 from distribution.quota_math import format_money, format_units
 from distribution.specs import VOUCHER_COUNT, Offer, QuotaEffect, RewardLine, RuleVerdict
 from giftplatform.access import restrict
@@ -42,9 +48,75 @@ def distributions_with_items(queryset: QuerySet) -> QuerySet:
     )
 
 
-def past_distributions(*, user, policy: Policy) -> list[Distribution]:
-    scoped = restrict(Distribution.objects.filter(policy=policy), user, "view")
-    return list(distributions_with_items(scoped).order_by("-created_at", "-id"))
+@dataclass(frozen=True)
+class PastDistribution:
+    number: str
+    rule_name: str
+    status: str
+    status_label: str
+    created_at: datetime
+    created_by: str
+    items: tuple[tuple[str, int], ...]  # gift name, quantity
+
+
+@dataclass(frozen=True)
+class PolicyHistory:
+    # Items of the live distributions in every branch, as loaders.policy_facts takes them:
+    # the offer must count hand-outs the clerk may not see.
+    live_items: tuple[tuple[int, str, str, int], ...]
+    shown: tuple[PastDistribution, ...]  # what the user may see, newest first
+
+
+# Every distribution of one policy with its items, and whether the user may see it.
+POLICY_HISTORY_SQL = """
+SELECT d.id, d.number, d.rule_code, r.name, d.status, d.created_at, u.full_name, u.username,
+       i.contract_service, i.quantity, g.name, {visible}
+  FROM distribution_distribution d
+  LEFT OUTER JOIN distribution_rule r ON r.id = d.rule_id
+  LEFT OUTER JOIN giftplatform_user u ON u.id = d.created_by_id
+  LEFT OUTER JOIN distribution_distributionitem i ON i.distribution_id = d.id
+  LEFT OUTER JOIN gifts_gift g ON g.id = i.gift_id
+ WHERE d.policy_id = %s
+ ORDER BY d.created_at DESC, d.id DESC, i.id
+"""
+
+
+def policy_history(*, user, policy: Policy) -> PolicyHistory:
+    """The policy's past hand-outs for the page and for the engine: one query, in SQL
+    written out because it runs on every look-up (see ``distribution.rawsql``)."""
+    scoped = restrict(Distribution.objects.filter(policy_id=policy.pk), user, "view")
+    visible_sql, visible_params = rawsql.membership(scoped, "d.id")
+    rows = rawsql.fetch_all(
+        POLICY_HISTORY_SQL.format(visible=visible_sql), [*visible_params, policy.pk]
+    )
+    labels = dict(DistributionStatus.choices)
+    live, shown, items_of = [], {}, {}
+    for (pk, number, rule_code, rule_name, status, created_at, full_name, username,
+         service, quantity, gift_name, visible) in rows:  # fmt: skip
+        if quantity is not None and status in LIVE_STATUSES:
+            live.append((pk, rule_code, service, quantity))
+        if not visible:
+            continue
+        if pk not in shown:
+            items_of[pk] = []
+            shown[pk] = (number, rule_name or rule_code, status, created_at, full_name or username)
+        if quantity is not None:
+            items_of[pk].append((gift_name, quantity))
+    return PolicyHistory(
+        live_items=tuple(live),
+        shown=tuple(
+            PastDistribution(
+                number=number,
+                rule_name=rule_name,
+                status=status,
+                status_label=str(labels.get(status, status)),
+                created_at=rawsql.moment(created_at),
+                created_by=created_by or "",
+                items=tuple(items_of[pk]),
+            )
+            for pk, (number, rule_name, status, created_at, created_by) in shown.items()
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -128,9 +200,9 @@ class OfferData:
     bases: dict[int, str]
 
 
-def load_offer(policy: Policy, now: datetime) -> OfferData:
+def load_offer(policy: Policy, now: datetime, history: PolicyHistory) -> OfferData:
     """The engine's offer for ``policy`` at ``now``, from a constant number of queries."""
-    facts = loaders.policy_facts(policy)
+    facts = loaders.policy_facts(policy, live_items=history.live_items)
     snapshot = loaders.quotas_for_policy(policy.pk, now)
     specs = rulebook.live_rule_specs(now)
     offer = engine.evaluate(facts, specs, snapshot, now)

@@ -140,7 +140,8 @@ def policy_detail(request, pk: int):
     _require(request.user, WORKBENCH_PERMISSIONS)
     policy = get_or_404(Policy.objects.select_related("branch"), request.user, "view", pk=pk)
     now = timezone.localtime()
-    data = pages.load_offer(policy, now)
+    history = pages.policy_history(user=request.user, policy=policy)
+    data = pages.load_offer(policy, now, history)
     form = HandoutForm(
         request.POST if request.method == "POST" else None,
         offer=data.offer,
@@ -159,13 +160,16 @@ def policy_detail(request, pk: int):
         if numbers:
             return redirect(receipt_url(numbers))
     cards = pages.rule_cards(data.offer, data.bases)
+    matched = [c for c in cards if c.verdict.matched]
     context = {
         "policy": policy,
-        "past": pages.past_distributions(user=request.user, policy=policy),
+        "past": history.shown,
         "cards": cards,
-        "rows": _rows(cards, form),
-        "matched": [c for c in cards if c.verdict.matched],
-        "needs_recipient": any(c.has_physical for c in cards if c.verdict.matched),
+        "rows": _rows(matched, form),
+        "matched": matched,
+        # Rules that do not match show only their reasons: no gifts to pick, no quota to spend.
+        "unmatched": [c for c in cards if not c.verdict.matched],
+        "needs_recipient": any(c.has_physical for c in matched),
         "contract_services_left": data.contract_services_left,
         "form": form,
         "refusal": refusal,

@@ -10,8 +10,8 @@ from distribution.models import Distribution, DistributionStatus
 from distribution.services.handout import distribution_create
 from distribution.workbench.pages import option_groups
 from gifts.models import Gift
-from tests.distribution.conftest import make_rule, stocked_gift, voucher_gift
-from tests.factories import PolicyFactory
+from tests.distribution.conftest import make_rule, stocked_gift, voucher_gift, with_role
+from tests.factories import PolicyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -353,3 +353,26 @@ def test_policy_page_lists_past_distributions(client_futian, our_policy, clerk_f
     html = client_futian.get(policy_url(our_policy)).content.decode()
 
     assert made.number in html and "香薰 × 2" in html and "香薰礼" in html
+
+
+def test_offer_counts_hand_outs_the_clerk_cannot_see(client, clerk_futian, nanshan, our_policy):
+    """A policy moved to 南山 after a hand-out in 福田: 南山's clerk does not see the 福田
+    distribution, but the offer still counts it against the rule's maximum."""
+    gift = stocked_gift(5, name="香薰")
+    rule = make_rule("ONCE", rewards=[(gift, 1, "")], max_per_policy=1, name="一次礼")
+    made = distribution_create(
+        actor=clerk_futian, policy=our_policy, rule=rule, idempotency_key="moved"
+    )
+    our_policy.branch = nanshan
+    our_policy.save(update_fields=["branch"])
+    clerk_nanshan = with_role(UserFactory(username="clerk_ns", branch=nanshan), "counter_staff")
+    client.force_login(clerk_nanshan)
+
+    response = client.get(policy_url(our_policy))
+
+    assert response.status_code == 200
+    assert response.context["past"] == ()
+    assert made.number not in response.content.decode()
+    (card,) = response.context["cards"]
+    assert not card.verdict.matched
+    assert card.verdict.reasons
