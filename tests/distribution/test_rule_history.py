@@ -80,6 +80,7 @@ def edited_rule(client, ft_manager, futian, gift):
             [(reward.pk, gift, 1, "", True), (None, other, 2, "A", False)],
             name="新车礼遇",
             priority=200,
+            target_branches=[futian.pk],
         ),
     )
     assert response.status_code == 302
@@ -87,14 +88,20 @@ def edited_rule(client, ft_manager, futian, gift):
 
 
 def test_history_lists_rule_condition_and_reward_changes_with_old_and_new(
-    client, ft_manager, edited_rule, gift
+    client, ft_manager, edited_rule, gift, futian
 ):
     with translation.override("zh-hans"):
         page = client.get(admin_url("rule", "history", edited_rule.pk))
         labels = {
             name: str(model._meta.get_field(name).verbose_name)
-            for model, name in [(Rule, "name"), (Rule, "priority"), (RuleCondition, "value")]
+            for model, name in [
+                (Rule, "name"),
+                (Rule, "priority"),
+                (Rule, "target_branches"),
+                (RuleCondition, "value"),
+            ]
         }
+        everywhere = translation.gettext("every branch")
         seats = str(translation.gettext("seats"))
     assert page.status_code == 200
     entries = page.context["entries"]
@@ -108,10 +115,12 @@ def test_history_lists_rule_condition_and_reward_changes_with_old_and_new(
         ("reward", "-"),
     }
     assert all(e.who == ft_manager for e in entries)
-    rule_change = next(e for e in entries if e.part == "rule" and e.action == "~")
-    assert {(c.label, c.old, c.new) for c in rule_change.changes} == {
+    # The branch list is saved after the rule's fields: its own record.
+    rule_changes = [e for e in entries if e.part == "rule" and e.action == "~"]
+    assert {(c.label, c.old, c.new) for e in rule_changes for c in e.changes} == {
         (labels["name"], "新车礼", "新车礼遇"),
         (labels["priority"], "100", "200"),
+        (labels["target_branches"], everywhere, str(futian)),
     }
     condition_change = next(e for e in entries if e.part == "condition" and e.action == "~")
     assert [(c.label, c.old, c.new) for c in condition_change.changes] == [
