@@ -40,6 +40,7 @@ from giftplatform.admin_scoping import (
     ScopedAdminMixin,
     ScopedRelatedFieldListFilter,
 )
+from giftplatform.admin_sharing import ObjectPermissionsAdminMixin
 
 RECENT_PERIODS = 24
 # What an approved quota counts; changing it would widen the quota without approval.
@@ -111,7 +112,12 @@ class QuotaUsageInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 @admin.register(Quota)
 class QuotaAdmin(
-    OwnedByBranchAdminMixin, NoDeleteMixin, ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin
+    OwnedByBranchAdminMixin,
+    NoDeleteMixin,
+    ConfirmPagesMixin,
+    ObjectPermissionsAdminMixin,
+    ScopedAdminMixin,
+    admin.ModelAdmin,
 ):
     form = QuotaAdminForm
     list_display = ["code", "name", "basis", "period", "limit_shown", "status", "scope"]

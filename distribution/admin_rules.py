@@ -52,6 +52,7 @@ from distribution.services import (
 )
 from giftplatform.access import restrict
 from giftplatform.admin_scoping import ScopedAdminMixin, ScopedRelatedFieldListFilter
+from giftplatform.admin_sharing import ObjectPermissionsAdminMixin
 from policies.selectors import policy_lookup
 
 EDITABLE_WHEN_LIVE = ("name", "description")
@@ -110,6 +111,7 @@ class RuleAdmin(
     NoDeleteMixin,
     RuleHistoryAdminMixin,
     ConfirmPagesMixin,
+    ObjectPermissionsAdminMixin,
     ScopedAdminMixin,
     SimpleHistoryAdmin,
 ):

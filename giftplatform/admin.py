@@ -5,10 +5,15 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from giftplatform import admin_axes  # noqa: F401 - registers the sign-in admin
-from giftplatform.access import sees_everything
+from giftplatform.access import (
+    grantable_groups,
+    manages_provider_users,
+    restrict,
+    sees_everything,
+)
 from giftplatform.admin_scoping import ScopedAdminMixin, ScopedRelatedFieldListFilter
 from giftplatform.models import Branch, User
-from giftplatform.roles import grantable_groups, manages_provider_users, role_label, users_in_reach
+from giftplatform.roles import role_label
 from giftplatform.services import branch_save
 
 
@@ -63,7 +68,7 @@ class RoleChoiceField(forms.ModelMultipleChoiceField):
 
 @admin.register(User)
 class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
-    """Users within reach of the acting user (see ``users_in_reach``).
+    """Users within reach of the acting user (``restrict`` on users).
 
     Nobody grants a role wider than their own permissions; non-superusers never see
     ``is_superuser`` or per-user permissions, and ``is_staff`` follows the kind of user
@@ -126,7 +131,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
 
     def scoped_queryset(self, request, action):
         queryset = DjangoUserAdmin.get_queryset(self, request).prefetch_related("groups")
-        return users_in_reach(queryset, request.user, action)
+        return restrict(queryset, request.user, action)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

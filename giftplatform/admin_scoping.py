@@ -10,7 +10,14 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
 
-from giftplatform.access import restrict, sees_everything
+from giftplatform.access import (
+    granted,
+    holds_object_permissions,
+    may,
+    restrict,
+    role_permits,
+    sees_everything,
+)
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
@@ -59,17 +66,57 @@ class ScopedAdminMixin:
         return queryset
 
     def get_queryset(self, request):
-        return self.scoped_queryset(request, "view")
+        queryset = self.scoped_queryset(request, "view")
+        if self._is_inline() or role_permits(request.user, "view", self.model):
+            return queryset
+        # No role permission to view: only the rows shared with the user one by one.
+        return granted(queryset, request.user, "view")
 
     def get_object(self, request, object_id, from_field=None):
         """The object if it exists and is in scope, else None (the admin's "missing")."""
-        queryset = self.scoped_queryset(request, _action_for(request))
+        action = _action_for(request)
+        queryset = self.scoped_queryset(request, action)
         model = queryset.model
         field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
         try:
-            return queryset.get(**{field.name: field.to_python(object_id)})
+            obj = queryset.get(**{field.name: field.to_python(object_id)})
         except (model.DoesNotExist, ValidationError, ValueError):
             return None
+        # Read through restrict(action): has_*_permission need not ask again.
+        obj._access_loaded_as = action
+        return obj
+
+    def _is_inline(self) -> bool:
+        # An inline's permission methods get the parent object, not one of its own rows.
+        return isinstance(self, admin.options.InlineModelAdmin)
+
+    def _may(self, request, action: str, obj) -> bool:
+        """The role's permission on a row in scope, or an object permission for ``obj``."""
+        return may(request.user, action, obj, loaded_as=getattr(obj, "_access_loaded_as", None))
+
+    def has_view_permission(self, request, obj=None):
+        if self._is_inline():
+            return super().has_view_permission(request, obj)
+        if obj is None:
+            return super().has_view_permission(request) or holds_object_permissions(
+                request.user, self.model, "view"
+            )
+        return self._may(request, "view", obj)
+
+    def has_change_permission(self, request, obj=None):
+        if self._is_inline():
+            return super().has_change_permission(request, obj)
+        if obj is None:
+            return super().has_change_permission(request) or holds_object_permissions(
+                request.user, self.model, "change"
+            )
+        return self._may(request, "change", obj)
+
+    def has_module_permission(self, request):
+        # Someone with rows shared to them finds the model on the admin index.
+        return super().has_module_permission(request) or holds_object_permissions(
+            request.user, self.model, "view"
+        )
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django redirects to the index for a missing row; here out-of-scope and missing

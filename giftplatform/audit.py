@@ -86,6 +86,8 @@ AUDITED = [
     Audited("giftplatform.user", "branch", False, "username"),
     # Exports of admin lists (who, which list, filters, rows), by the exporter's branch.
     Audited("giftplatform.exportlog", "branch", False, "model_label"),
+    # Object permissions granted and revoked, by the shared object's branch.
+    Audited("giftplatform.objectpermissionchange", "branch", True, "description"),
 ]
 BY_LABEL = {audited.label: audited for audited in AUDITED}
 

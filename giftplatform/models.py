@@ -156,3 +156,71 @@ class ExportLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise models.ProtectedError(_("Audit rows cannot be deleted."), {self})
+
+
+class ObjectPermissionChange(models.Model):
+    """One grant or revocation of a guardian object permission: who, when, what (invariant 8).
+
+    Guardian's own tables keep no history, so ``giftplatform.sharing`` writes one of these
+    beside every change it makes. Append-only. Only ``kind`` and ``description`` are
+    editable fields, so the audit page shows them and not the raw keys.
+    """
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", _("granted")
+        REVOKE = "revoke", _("revoked")
+
+    kind = models.CharField(_("grant or revoke"), max_length=8, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=300)
+    user = models.ForeignKey(
+        "giftplatform.User",
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="object_permission_changes",
+        editable=False,
+    )
+    permission = models.ForeignKey(
+        "auth.Permission", verbose_name=_("permission"), on_delete=models.PROTECT, editable=False
+    )
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        verbose_name=_("object type"),
+        on_delete=models.PROTECT,
+        editable=False,
+    )
+    object_pk = models.CharField(_("object id"), max_length=255, editable=False)
+    # The object's branch when the change was made (None: a row for every branch): the
+    # audit page scopes these records like the objects themselves.
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    actor = models.ForeignKey(
+        "giftplatform.User",
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("object permission change")
+        verbose_name_plural = _("object permission changes")
+        ordering = ["-at", "-pk"]
+        default_permissions = ("view",)
+        permissions = [
+            ("grant_object_permission", _("Can grant and revoke object permissions")),
+        ]
+        indexes = [models.Index(fields=["content_type", "object_pk"], name="objperm_change_object")]
+
+    def __str__(self) -> str:
+        return self.description

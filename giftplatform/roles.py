@@ -8,7 +8,8 @@ permissions add up.
 role (group name)           what it may do (always within the holder's own scope)
 ==========================  ==============================================================
 platform_admin 平台管理员     every permission: users, roles, branches, reference data,
-                            gifts, rules, quotas, approvals, personal data. Not superuser:
+                            gifts, rules, quotas, approvals, personal data, sharing single
+                            objects (grant_object_permission). Not superuser:
                             rows stay scoped to the home branch's subtree (the root branch
                             = everything) and superuser rights are only granted by a
                             superuser.
@@ -31,6 +32,9 @@ supplier_user 供货商用户       no admin permission; the portal (later issue
                             their provider (``User.provider``).
 service_provider_user 服务商用户  same, for service providers.
 ==========================  ==============================================================
+
+Who is in whose reach (users, roles one may hand out) is decided in
+``giftplatform.access`` with everything else about scope.
 
 Permission sets are ``"app_label.codename"`` patterns; ``*`` is a wildcard resolved
 against the Permission rows that exist when the roles are applied, so a model added
@@ -177,47 +181,3 @@ def permission_names(group) -> set[str]:
             "content_type__app_label", "codename"
         )
     }
-
-
-def grantable_groups(actor):
-    """The role groups ``actor`` may hand out: those no wider than the actor's own rights."""
-    from django.contrib.auth.models import Group
-
-    groups = Group.objects.all()
-    if actor.is_active and actor.is_superuser:
-        return groups
-    own = actor.get_all_permissions() if actor.is_active else set()
-    allowed = [
-        group.pk
-        for group in groups.prefetch_related("permissions__content_type")
-        if {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()} <= own
-    ]
-    return groups.filter(pk__in=allowed)
-
-
-def manages_provider_users(actor) -> bool:
-    """Provider portal users have no branch: user managers of a top-level branch manage them.
-
-    That is superusers, and holders of ``giftplatform.change_user`` (platform admins,
-    branch admins) whose home branch is a root. Gift managers hold no user permission.
-    """
-    if not actor.is_active:
-        return False
-    if actor.is_superuser:
-        return True
-    branch = getattr(actor, "branch", None)
-    return bool(branch and branch.parent_id is None and actor.has_perm("giftplatform.change_user"))
-
-
-def users_in_reach(queryset, actor, action: str = "view"):
-    """The users ``actor`` may see or manage: the home-branch subtree (never a superuser),
-    plus the provider portal users for those who manage them."""
-    from giftplatform.access import restrict, sees_everything
-
-    if sees_everything(actor):
-        return queryset
-    staff = restrict(queryset, actor, action).filter(is_superuser=False)
-    if manages_provider_users(actor):
-        portal = queryset.filter(branch__isnull=True, provider__isnull=False, is_superuser=False)
-        return staff | portal
-    return staff

@@ -19,6 +19,7 @@ from giftplatform.admin_scoping import (
     ScopedAdminMixin,
     ScopedRelatedFieldListFilter,
 )
+from giftplatform.admin_sharing import ObjectPermissionsAdminMixin
 from giftplatform.sheets.export import Column
 from gifts.admin_imports import ImportAdminMixin
 from gifts.forms import AdjustStockForm, GiftAdminForm, ReceiveStockForm
@@ -104,7 +105,13 @@ class LatestMovementsInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(Gift)
-class GiftAdmin(ExportAdminMixin, ImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class GiftAdmin(
+    ExportAdminMixin,
+    ImportAdminMixin,
+    ObjectPermissionsAdminMixin,
+    ScopedAdminMixin,
+    admin.ModelAdmin,
+):
     import_kind = ImportKind.GIFTS
     export_columns = [
         *map(Column, ["code", "name", "kind", "contract_service", "category__name"]),

@@ -3,6 +3,7 @@ gifts), so the provider admins get their import pages here, by re-registration."
 
 from django.contrib import admin
 
+from giftplatform.admin_sharing import ObjectPermissionsAdminMixin
 from gifts.admin_imports import ImportAdminMixin
 from gifts.models import ImportKind
 from suppliers import admin as supplier_admin
@@ -18,7 +19,7 @@ for model, admin_class in (
         model,
         type(
             admin_class.__name__,
-            (ImportAdminMixin, admin_class),
+            (ImportAdminMixin, ObjectPermissionsAdminMixin, admin_class),
             {"import_kind": ImportKind.PROVIDERS, "__module__": admin_class.__module__},
         ),
     )
