@@ -144,3 +144,14 @@ def test_the_view_permission_alone_is_enough(client, futian):
     client.force_login(user)
 
     assert read_sheet(client.get(export_url("gifts.gift"))).rows == []
+
+
+def test_the_sheet_is_an_uncached_attachment(client, auditor_futian):
+    client.force_login(auditor_futian)
+
+    response = client.get(export_url("gifts.gift"))
+
+    assert "no-store" in response["Cache-Control"]
+    assert response["Content-Disposition"].lower().startswith("attachment; filename*=utf-8''")
+    assert response["Content-Disposition"].endswith(".xlsx")
+    read_sheet(response)
