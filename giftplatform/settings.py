@@ -124,7 +124,8 @@ AUTH_USER_MODEL = "giftplatform.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username+address before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading a user's permissions in one query instead of two.
+    "giftplatform.backends.OneQueryModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # Guardian's anonymous user is not used: anonymous visitors see nothing.

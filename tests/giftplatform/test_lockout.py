@@ -288,7 +288,7 @@ def test_sign_in_with_the_csrf_token_works(alice):
 
 def test_axes_is_configured_first_and_last():
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
-    assert "django.contrib.auth.backends.ModelBackend" in settings.AUTHENTICATION_BACKENDS
+    assert "giftplatform.backends.OneQueryModelBackend" in settings.AUTHENTICATION_BACKENDS
     assert "guardian.backends.ObjectPermissionBackend" in settings.AUTHENTICATION_BACKENDS
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
     assert settings.INSTALLED_APPS[-1] == "axes"
