@@ -93,6 +93,8 @@ def _branch_rows(world: World, position: str, branch, goods, service, category, 
     vouchers = voucher_gift(codes=3, branch=branch, provider=service, category=category)
     policy = PolicyFactory(branch=branch, id_number="110105199001011234")
     rule = make_rule(f"R-{position}", [(gift, 1, "")], branch=branch, created_by=actor)
+    # For its own branch only: a rule with no target branches is offered everywhere.
+    rule.target_branches.set([branch])
     draft = make_rule(
         f"D-{position}", [(gift, 1, "")], branch=branch, status=RuleStatus.DRAFT, created_by=actor
     )
