@@ -87,6 +87,10 @@ def test_clerk_hands_out_a_chosen_gift_with_the_keyboard(page, live_server, futi
     page.wait_for_selector("#policy-details")
     assert page.inner_text("#masked-id") == "440304********123X"
     assert page.inner_text("#masked-phone") == "138****5678"
+    # Rules that do not match are folded under a summary that opens from the keyboard.
+    assert not page.is_visible("#rule-MPV")
+    page.focus("#unmatched-rules > summary")
+    page.keyboard.press("Enter")
     assert "七座车专享" in page.inner_text("#rule-MPV")
     assert page.is_visible("#rule-NEWCAR .badge-warn")
     _shot(page, "1-policy")
