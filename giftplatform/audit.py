@@ -40,15 +40,12 @@ PAGE_SIZE = 50
 # Deeper than this, narrow the dates instead: each page reads offset + PAGE_SIZE per table.
 MAX_PAGE = 100
 VALUE_WIDTH = 80
-# Temporary gate until the auditor and platform-admin roles land (issue 5): whoever may
-# read distributions and the stock ledger may read their history.
-AUDIT_PERMISSIONS = ("distribution.view_distribution", "gifts.view_stockmovement")
+# Platform admins and auditors (giftplatform/roles.py); rows stay scoped to their subtree.
+AUDIT_PERMISSION = "giftplatform.view_audit_trail"
 
 
 def may_audit(user) -> bool:
-    if not (user.is_active and user.is_staff):
-        return False
-    return user.is_superuser or user.has_perms(AUDIT_PERMISSIONS)
+    return bool(user.is_active and user.is_staff and user.has_perm(AUDIT_PERMISSION))
 
 
 @dataclass(frozen=True)

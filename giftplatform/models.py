@@ -33,6 +33,8 @@ class Branch(models.Model):
         verbose_name = _("branch")
         verbose_name_plural = _("branches")
         ordering = ["path"]
+        # The audit page (/audit/): a decision of its own, not implied by reading the rows.
+        permissions = [("view_audit_trail", _("Can read the audit trail"))]
         indexes = [
             # varchar_pattern_ops lets PostgreSQL use the index for LIKE 'prefix%'.
             models.Index(
