@@ -104,6 +104,9 @@ class BatchRunnerAdminMixin:
         return request.user.has_perm(RUN_PERMISSION)
 
     def add_view(self, request, form_url="", extra_context=None):
+        # 403 here, like the start form itself: no detour for those who may not start runs.
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         return HttpResponseRedirect(self._batch_url("start"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
