@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
 
@@ -134,16 +134,49 @@ class ScopedAdminMixin:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs = self._scoped_choices(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return _scoped(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs = self._scoped_choices(db_field, request, kwargs)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _scoped(super().formfield_for_manytomany(db_field, request, **kwargs))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and obj.pk is not None and not sees_everything(request.user):
+            _keep_current_choices(form, obj)
+        return form
 
     def has_delete_permission(self, request, obj=None):
         if self.ledger:
             return False
         return super().has_delete_permission(request, obj)
+
+
+def _scoped(formfield):
+    if formfield is not None:
+        formfield.scoped_choices = True
+    return formfield
+
+
+def _keep_current_choices(form, obj) -> None:
+    """Scoped choices of an existing row also offer what the row already points to.
+
+    A rule shared from 南山 keeps its 南山 branch and target branches when a 福田 holder
+    of the object permission saves it: the value stays, nobody can pick it anew (and a
+    many-to-many value outside one's scope is not silently dropped on save).
+    """
+    for name, field in form.base_fields.items():
+        if not getattr(field, "scoped_choices", False):
+            continue
+        model_field = obj._meta.get_field(name)
+        if model_field.many_to_many:
+            current = Q(pk__in=getattr(obj, name).values("pk"))
+        elif getattr(obj, model_field.attname) is None:
+            continue
+        else:
+            current = Q(**{model_field.target_field.attname: getattr(obj, model_field.attname)})
+        manager = field.queryset.model._default_manager
+        field.queryset = field.queryset | manager.filter(current)
 
 
 class EstimatedCountPaginator(Paginator):

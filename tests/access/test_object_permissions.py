@@ -279,3 +279,43 @@ def test_every_shareable_admin_has_the_page(client, admin_root, manager_ft, nans
     assert client.post(url, {"user": manager_ft.pk, "action": "view"}).status_code == 302
 
     assert get_perms(manager_ft, obj) == [f"view_{type(obj)._meta.concrete_model._meta.model_name}"]
+
+
+def test_a_change_grant_lets_its_holder_save_the_shared_row_where_it_is(
+    client, manager_ft, nanshan, futian
+):
+    rule = make_rule("NS-D", [], status="draft", branch=nanshan)
+    rule.target_branches.set([nanshan])
+    assign_perm("distribution.change_rule", manager_ft, rule)
+    client.force_login(manager_ft)
+    form = client.get(rule_url("change", rule)).context["adminform"].form
+
+    response = client.post(
+        rule_url("change", rule),
+        {
+            "code": rule.code,
+            "name": "共享后改名",
+            "description": "",
+            "priority": 100,
+            "max_per_policy": 1,
+            "tax_treatment": "sale",
+            "all_policies": "on",
+            "branch": nanshan.pk,
+            "target_branches": [nanshan.pk],
+            **{f"{name}_{n}": "" for name in ("starts_at", "ends_at") for n in (0, 1)},
+            **{
+                f"{inline}-{k}": 0
+                for inline in ("conditions", "rewards")
+                for k in ("TOTAL_FORMS", "INITIAL_FORMS")
+            },
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    rule.refresh_from_db()
+    assert (rule.name, rule.branch) == ("共享后改名", nanshan)
+    assert list(rule.target_branches.all()) == [nanshan]
+    # Kept, not offered anew: 南山 is no choice for a fresh 福田 rule.
+    assert set(form.fields["branch"].queryset) >= {futian, nanshan}
+    add_form = client.get(reverse("admin:distribution_rule_add")).context["adminform"].form
+    assert nanshan not in add_form.fields["branch"].queryset
