@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from distribution import rawsql, specs
-from distribution.models import Rule, RuleCondition, RuleReward, RuleStatus
+from distribution.models import Rule, RuleStatus
 from distribution.periods import local_date
 from gifts.models import GiftKind, VoucherStatus
 from suppliers.models import ProviderStatus
@@ -129,24 +129,19 @@ def _supply(kind: str, stock: int, codes_left: int, has_codes: bool) -> int:
     return codes_left or 0
 
 
-def _gift_facts(gift_ids, today, voucher_cap: int | None) -> dict[int, GiftFacts]:
-    """gift id -> its facts, in one query, in SQL written out because it runs on every
-    workbench look-up (see ``rawsql``).
-
-    Supply is the stock of a physical gift, the available unexpired codes of a voucher
-    gift, counted up to ``voucher_cap``; None counts them all (batch runs plan many
-    policies against one count).
-    """
+def _gift_facts_query(gift_ids, today, voucher_cap: int | None) -> tuple[str, list]:
     ids = sorted(gift_ids)
     sql = GIFT_FACTS_SQL.format(
         codes_limit="" if voucher_cap is None else "LIMIT %s",
-        gift_ids=rawsql.placeholders(ids),
+        gift_ids=rawsql.placeholders(ids) if ids else "NULL",  # IN (NULL): no row
     )
     limit = [] if voucher_cap is None else [voucher_cap]
-    params = [str(VoucherStatus.AVAILABLE), rawsql.date_param(today), *limit, *ids]
-    facts = {}
-    for row in rawsql.fetch_all(sql, params):
-        facts[row[0]] = GiftFacts(
+    return sql, [str(VoucherStatus.AVAILABLE), rawsql.date_param(today), *limit, *ids]
+
+
+def _gift_facts_from(rows, today) -> dict[int, GiftFacts]:
+    return {
+        row[0]: GiftFacts(
             code=row[1],
             name=row[2],
             kind=row[3],
@@ -156,14 +151,28 @@ def _gift_facts(gift_ids, today, voucher_cap: int | None) -> dict[int, GiftFacts
             supply=_supply(row[3], row[7], row[16], bool(row[17])),
             unusable_reason=_unusable_reason(row, today),
         )
-    return facts
+        for row in rows
+    }
 
 
-def assemble(
-    shapes: list[RuleShape], now: datetime, voucher_cap: int | None
-) -> list[specs.RuleSpec]:
-    gift_ids = {gift_id for shape in shapes for _r, gift_id, _q, _g in shape.rewards}
-    gifts = _gift_facts(gift_ids, local_date(now), voucher_cap) if gift_ids else {}
+def _gift_facts(gift_ids, today, voucher_cap: int | None) -> dict[int, GiftFacts]:
+    """gift id -> its facts, in one query, in SQL written out because it runs on every
+    workbench look-up (see ``rawsql``).
+
+    Supply is the stock of a physical gift, the available unexpired codes of a voucher
+    gift, counted up to ``voucher_cap``; None counts them all (batch runs plan many
+    policies against one count).
+    """
+    return _gift_facts_from(
+        rawsql.fetch_all(*_gift_facts_query(gift_ids, today, voucher_cap)), today
+    )
+
+
+def _gift_ids(shapes: list[RuleShape]) -> set[int]:
+    return {gift_id for shape in shapes for _r, gift_id, _q, _g in shape.rewards}
+
+
+def assemble(shapes: list[RuleShape], gifts: dict[int, GiftFacts]) -> list[specs.RuleSpec]:
     out = []
     for shape in shapes:
         rewards = []
@@ -192,42 +201,53 @@ def assemble(
 
 def rule_specs(rules, now: datetime, voucher_cap: int | None = VOUCHER_CAP) -> list[specs.RuleSpec]:
     """``rules`` (a queryset, drafts too) as engine input, read now: 5 queries."""
-    return assemble(rule_shapes(rules), now, voucher_cap)
+    shapes = rule_shapes(rules)
+    return assemble(shapes, _gift_facts(_gift_ids(shapes), local_date(now), voucher_cap))
 
 
 _cached = threading.local()
 
 
-def _stamp() -> tuple:
-    """Changes whenever a rule, condition, reward or rule branch is added, removed or saved,
-    and whenever the set of active rules changes (even by a bare UPDATE)."""
-    tables = {
-        "rule": Rule._meta.db_table,
-        "condition": RuleCondition._meta.db_table,
-        "reward": RuleReward._meta.db_table,
-        "branches": Rule.target_branches.through._meta.db_table,
-    }
-    sql = (  # noqa: S608 - table names from the models, quoted; nothing from input
-        "SELECT (SELECT COUNT(*) FROM {rule}), (SELECT MAX(updated_at) FROM {rule}),"
-        " (SELECT COUNT(*) FROM {rule} WHERE status = %s),"
-        " (SELECT SUM(id) FROM {rule} WHERE status = %s),"
-        " (SELECT COUNT(*) FROM {condition}), (SELECT MAX(id) FROM {condition}),"
-        " (SELECT COUNT(*) FROM {reward}), (SELECT MAX(id) FROM {reward}),"
-        " (SELECT COUNT(*) FROM {branches}), (SELECT MAX(id) FROM {branches})"
-    ).format(**{k: connection.ops.quote_name(v) for k, v in tables.items()})
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [RuleStatus.ACTIVE.value, RuleStatus.ACTIVE.value])
-        return (connection.alias, connection.settings_dict["NAME"], *cursor.fetchone())
+# Changes whenever a rule, condition, reward or rule branch is added, removed or saved,
+# and whenever the set of active rules changes (even by a bare UPDATE).
+STAMP_SQL = """
+SELECT (SELECT COUNT(*) FROM distribution_rule) AS rules,
+       (SELECT MAX(updated_at) FROM distribution_rule) AS rule_saved,
+       (SELECT COUNT(*) FROM distribution_rule WHERE status = %s) AS active,
+       (SELECT SUM(id) FROM distribution_rule WHERE status = %s) AS active_ids,
+       (SELECT COUNT(*) FROM distribution_rulecondition) AS conditions,
+       (SELECT MAX(id) FROM distribution_rulecondition) AS last_condition,
+       (SELECT COUNT(*) FROM distribution_rulereward) AS rewards,
+       (SELECT MAX(id) FROM distribution_rulereward) AS last_reward,
+       (SELECT COUNT(*) FROM distribution_rule_target_branches) AS branches,
+       (SELECT MAX(id) FROM distribution_rule_target_branches) AS last_branch
+"""
+STAMP_COLUMNS = 10
+
+
+def _stamp_and_gift_facts(gift_ids, today, voucher_cap) -> tuple[tuple, dict[int, GiftFacts]]:
+    """The stamp and the facts of ``gift_ids`` in one round trip: the stamp's one row joined
+    to each gift row (to none when there are no gifts: then the gift columns are NULL)."""
+    gifts_sql, gifts_params = _gift_facts_query(gift_ids, today, voucher_cap)
+    sql = f"SELECT * FROM ({STAMP_SQL}) s LEFT OUTER JOIN ({gifts_sql}) g ON 1 = 1"  # noqa: S608 - constants
+    active = str(RuleStatus.ACTIVE)
+    rows = rawsql.fetch_all(sql, [active, active, *gifts_params])
+    stamp = (connection.alias, connection.settings_dict["NAME"], *rows[0][:STAMP_COLUMNS])
+    gift_rows = [row[STAMP_COLUMNS:] for row in rows if row[STAMP_COLUMNS] is not None]
+    return stamp, _gift_facts_from(gift_rows, today)
 
 
 def live_rule_specs(now: datetime, voucher_cap: int | None = VOUCHER_CAP) -> list[specs.RuleSpec]:
     """The active rules: shapes from memory while the stamp holds, gift facts read now.
 
-    Two queries when nothing changed. Per thread, so a worker never sees another's
-    half-built cache.
+    One query when nothing changed (the stamp rides along with the gift facts). Per
+    thread, so a worker never sees another's half-built cache.
     """
-    stamp = _stamp()
+    today = local_date(now)
+    shapes = getattr(_cached, "shapes", [])
+    stamp, gifts = _stamp_and_gift_facts(_gift_ids(shapes), today, voucher_cap)
     if getattr(_cached, "stamp", None) != stamp:
-        _cached.shapes = rule_shapes(live_rules())
+        _cached.shapes = shapes = rule_shapes(live_rules())
         _cached.stamp = stamp
-    return assemble(_cached.shapes, now, voucher_cap)
+        gifts = _gift_facts(_gift_ids(shapes), today, voucher_cap)
+    return assemble(shapes, gifts)

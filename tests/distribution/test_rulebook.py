@@ -16,14 +16,24 @@ def codes(specs):
     return sorted(s.code for s in specs)
 
 
-def test_a_warm_cache_reads_two_queries(db, django_assert_num_queries):
+def test_a_warm_cache_reads_one_query(db, django_assert_num_queries):
     for n in range(5):
         make_rule(f"R{n}", [(stocked_gift(5), 1, ""), (voucher_gift(3), 1, "A")])
     now = timezone.now()
     rulebook.live_rule_specs(now)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):  # the stamp and the gifts' facts together
         specs = rulebook.live_rule_specs(now)
     assert len(specs) == 5 and all(len(s.rewards) == 2 for s in specs)
+
+
+def test_no_active_rule_still_reads_the_stamp(db, django_assert_num_queries):
+    now = timezone.now()
+    assert rulebook.live_rule_specs(now) == []
+    with django_assert_num_queries(1):
+        assert rulebook.live_rule_specs(now) == []
+    make_rule("LATE", [(stocked_gift(5), 1, "")])
+    (spec,) = rulebook.live_rule_specs(now)
+    assert spec.code == "LATE" and spec.rewards[0].available == 5
 
 
 def test_status_changes_and_new_versions_are_seen_at_once(futian, approver_shenzhen):
