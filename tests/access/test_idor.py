@@ -1,73 +1,26 @@
 """IDOR: another branch's id put where an own id belongs is refused, and nothing is written.
 
-Ids are swapped in a URL, in a form's hidden field, in a foreign-key choice, in an admin
-action's selection and in an export filter. The requesters are the 福田 users of the
-shared world (tests/access/conftest.py); the foreign rows are 南山's.
+Ids are swapped in a URL, in a form's hidden field, in an admin action's selection and in
+an export filter (foreign-key choices: test_idor_choices.py). The requesters are the 福田
+users of the shared world (tests/access/conftest.py); the foreign rows are 南山's.
 """
 
 import io
 import uuid
 
 import pytest
-from django.apps import apps
-from django.forms.models import model_to_dict
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from distribution.models import Distribution, Quota, QuotaStatus
+from distribution.models import Distribution
 from distribution.workbench_forms import group_name
 from giftplatform.models import ExportLog
 from tests.access.conftest import as_user
+from tests.access.idor_support import Unchanged, own, sibling, snapshot
 from tests.distribution.conftest import make_rule
 from tests.factories import PolicyFactory
 
 pytestmark = pytest.mark.django_db
-
-# Every table an IDOR could write to.
-WATCHED = (
-    "giftplatform.branch",
-    "giftplatform.user",
-    "gifts.gift",
-    "gifts.stockmovement",
-    "gifts.vouchercode",
-    "policies.policy",
-    "policies.piireveal",
-    "distribution.rule",
-    "distribution.rulereward",
-    "distribution.quota",
-    "distribution.distribution",
-    "distribution.changerequest",
-    "distribution.batchrun",
-)
-
-
-def snapshot(*rows):
-    counts = {label: apps.get_model(label).objects.count() for label in WATCHED}
-    fields = [model_to_dict(type(row).objects.get(pk=row.pk)) for row in rows]
-    return counts, fields
-
-
-class Unchanged:
-    """``with Unchanged(row, ...):`` the row counts and the rows' fields stay as they were."""
-
-    def __init__(self, *rows):
-        self.rows = rows
-
-    def __enter__(self):
-        self.before = snapshot(*self.rows)
-        return self
-
-    def __exit__(self, *exc):
-        if exc[0] is None:
-            assert snapshot(*self.rows) == self.before
-
-
-def sibling(world, label):
-    return world.row(label, "sibling")
-
-
-def own(world, label):
-    return world.row(label, "own")
 
 
 # --- the id in a URL ------------------------------------------------------------------
@@ -194,128 +147,6 @@ def test_a_sibling_owned_rule_without_targets_is_not_offered_here(world, client)
     policy = PolicyFactory(branch=world.branches["futian"])
     response = client.get(reverse("workbench:policy", args=[policy.pk]))
     assert f"rule_{theirs.pk}" not in response.context["form"].fields
-
-
-# --- a foreign-key choice ------------------------------------------------------------------
-
-
-def form_errors(response) -> dict:
-    assert response.status_code == 200, "the form is shown again with its errors"
-    return response.context["adminform"].form.errors
-
-
-@pytest.mark.parametrize(
-    ("role", "label", "field", "value_of"),
-    [
-        ("gift_manager", "gifts.gift", "branch", lambda w: w.branches["nanshan"].pk),
-        ("gift_manager", "policies.policy", "branch", lambda w: w.branches["nanshan"].pk),
-        ("gift_manager", "distribution.rule", "branch", lambda w: w.branches["nanshan"].pk),
-        ("gift_manager", "distribution.quota", "branch", lambda w: w.branches["nanshan"].pk),
-        ("gift_manager", "distribution.quota", "scope_branch", lambda w: w.branches["nanshan"].pk),
-        ("gift_manager", "distribution.quota", "scope_gift", lambda w: sibling(w, "gifts.gift").pk),
-        ("branch_admin", "giftplatform.user", "branch", lambda w: w.branches["nanshan"].pk),
-        ("platform_admin", "giftplatform.branch", "parent", lambda w: w.branches["nanshan"].pk),
-        ("platform_admin", "giftplatform.branch", "parent", lambda w: w.branches["shenzhen"].pk),
-    ],
-)
-def test_add_form_refuses_a_choice_outside_scope(world, client, role, label, field, value_of):
-    as_user(client, world, role)
-    app, model = label.split(".")
-    with Unchanged():
-        response = client.post(reverse(f"admin:{app}_{model}_add"), {field: value_of(world)})
-    assert field in form_errors(response)
-
-
-def editable_row(world, label):
-    """An own row whose scope fields are still editable (a quota before its approval)."""
-    if label == "distribution.quota":
-        return Quota.objects.create(
-            code="Q-PENDING",
-            name="待批额度",
-            basis="gift_amount",
-            period="month",
-            limit=1000,
-            status=QuotaStatus.PENDING,
-            branch=world.branches["futian"],
-        )
-    return own(world, label)
-
-
-@pytest.mark.parametrize(
-    ("label", "field", "value_of"),
-    [
-        ("gifts.gift", "branch", lambda w: w.branches["nanshan"].pk),
-        ("distribution.quota", "branch", lambda w: w.branches["nanshan"].pk),
-        ("distribution.quota", "scope_gift", lambda w: sibling(w, "gifts.gift").pk),
-    ],
-)
-def test_change_form_refuses_a_choice_outside_scope(world, client, label, field, value_of):
-    as_user(client, world, "gift_manager")
-    row = editable_row(world, label)
-    app, model = label.split(".")
-    with Unchanged(row):
-        response = client.post(
-            reverse(f"admin:{app}_{model}_change", args=[row.pk]), {field: value_of(world)}
-        )
-    assert field in form_errors(response)
-
-
-def test_rule_reward_refuses_a_sibling_gift(world, client):
-    as_user(client, world, "gift_manager")
-    futian = world.branches["futian"]
-    # A draft nobody has asked to activate yet: its rewards are still editable.
-    draft = make_rule("D-EDIT", [(own(world, "gifts.gift"), 1, "")], branch=futian, status="draft")
-    url = reverse("admin:distribution_rule_change", args=[draft.pk])
-    page = client.get(url)
-    formsets = {f.formset.prefix: f.formset for f in page.context["inline_admin_formsets"]}
-    rewards = next(f for f in formsets.values() if f.model._meta.model_name == "rulereward")
-    data = {}
-    for prefix, formset in formsets.items():
-        data.update(
-            {
-                f"{prefix}-TOTAL_FORMS": formset.total_form_count(),
-                f"{prefix}-INITIAL_FORMS": formset.initial_form_count(),
-            }
-        )
-    reward = draft.rewards.get()
-    data.update(
-        {
-            f"{rewards.prefix}-0-id": reward.pk,
-            f"{rewards.prefix}-0-rule": draft.pk,
-            f"{rewards.prefix}-0-gift": sibling(world, "gifts.gift").pk,
-            f"{rewards.prefix}-0-quantity": 1,
-        }
-    )
-    with Unchanged(draft, reward):
-        response = client.post(url, data)
-    assert response.status_code == 200
-    posted = next(
-        f.formset
-        for f in response.context["inline_admin_formsets"]
-        if f.formset.prefix == rewards.prefix
-    )
-    assert "gift" in posted.forms[0].errors
-
-
-def test_batch_run_start_refuses_a_sibling_rule(world, client):
-    as_user(client, world, "gift_manager")
-    rule = sibling(world, "distribution.rule")
-    with Unchanged(rule):
-        response = client.post(
-            reverse("admin:distribution_batchrun_start"), {"rule": rule.pk, "dry_run": "on"}
-        )
-    assert response.status_code == 200
-    assert "rule" in response.context["form"].errors
-
-
-def test_rule_test_box_does_not_find_a_sibling_policy(world, client):
-    as_user(client, world, "gift_manager")
-    policy = sibling(world, "policies.policy")
-    url = reverse("admin:distribution_rule_test", args=[own(world, "distribution.rule").pk])
-    response = client.get(url, {"policy": policy.policy_no})
-    assert response.status_code == 200
-    assert not response.context["results"]
-    assert policy.plate not in response.content.decode()
 
 
 # --- an admin action's selection ---------------------------------------------------------
