@@ -30,7 +30,6 @@ POST_ONLY = {
 # Object URLs whose row is not the model's plain row.
 ROW_OVERRIDES = {
     "admin:distribution_rule_submit": "distribution.draft_rule",
-    "admin:distribution_changerequest_approve": "distribution.changerequest",
     "admin:auth_user_password_change": "giftplatform.user",
 }
 
@@ -89,7 +88,7 @@ def _object_args(name: str, world: World, role: str, position: str) -> list | No
     if name == "admin:view_on_site":
         gift = world.row("gifts.gift", position)
         return [ContentType.objects.get_for_model(Gift).pk, gift.pk]
-    if name in ("workbench:policy",):
+    if name == "workbench:policy":
         return [world.row("policies.policy", position).pk]
     if name == "workbench:receipt":
         return [world.row("distribution.distribution", position).number]
@@ -118,7 +117,7 @@ def _object_urls() -> set[str]:
     """Names whose route has a parameter (an object id, a job id, a number ...)."""
     names = set()
     for name in url_names():
-        if name in ("admin:app_list",):
+        if name == "admin:app_list":  # takes an app label, not an object: asked once
             continue
         try:
             reverse(name)
