@@ -172,6 +172,15 @@ def _gift_ids(shapes: list[RuleShape]) -> set[int]:
     return {gift_id for shape in shapes for _r, gift_id, _q, _g in shape.rewards}
 
 
+def _codes_to_count(shapes: list[RuleShape], voucher_cap: int | None) -> int | None:
+    """How many codes of a gift one look-up needs to count: no more than one policy could
+    take from all these rules at once (a shortfall below that is counted exactly)."""
+    if voucher_cap is None:
+        return None
+    most = sum(quantity for shape in shapes for _r, _g, quantity, _group in shape.rewards)
+    return min(voucher_cap, max(most, 1))
+
+
 def assemble(shapes: list[RuleShape], gifts: dict[int, GiftFacts]) -> list[specs.RuleSpec]:
     out = []
     for shape in shapes:
@@ -245,9 +254,10 @@ def live_rule_specs(now: datetime, voucher_cap: int | None = VOUCHER_CAP) -> lis
     """
     today = local_date(now)
     shapes = getattr(_cached, "shapes", [])
-    stamp, gifts = _stamp_and_gift_facts(_gift_ids(shapes), today, voucher_cap)
+    cap = _codes_to_count(shapes, voucher_cap)
+    stamp, gifts = _stamp_and_gift_facts(_gift_ids(shapes), today, cap)
     if getattr(_cached, "stamp", None) != stamp:
         _cached.shapes = shapes = rule_shapes(live_rules())
         _cached.stamp = stamp
-        gifts = _gift_facts(_gift_ids(shapes), today, voucher_cap)
+        gifts = _gift_facts(_gift_ids(shapes), today, _codes_to_count(shapes, voucher_cap))
     return assemble(shapes, gifts)

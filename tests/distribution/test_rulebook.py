@@ -5,7 +5,6 @@ from decimal import Decimal
 from django.utils import timezone
 
 from distribution import rulebook
-from distribution.models import RuleStatus
 from distribution.services import change_approve, rule_new_version, rule_pause, rule_resume
 from distribution.services.changes import rule_request_activation
 from tests.distribution.conftest import make_rule, stocked_gift, voucher_gift
@@ -66,9 +65,24 @@ def test_gift_facts_are_read_every_time(db):
     assert reward.face_value == Decimal("120.00") and not reward.usable
 
 
-def test_voucher_codes_are_counted_up_to_the_cap(db):
-    gift = voucher_gift(codes=5)
-    make_rule("R1", [(gift, 1, "")], status=RuleStatus.ACTIVE)
+def test_voucher_codes_are_counted_up_to_what_one_policy_could_take(db):
+    """A look-up counts a gift's codes only as far as all live rules together could hand
+    one policy (here 2 + 3), never past the cap; a batch run (no cap) counts them all."""
+    gift = voucher_gift(codes=40)
+    make_rule("R1", [(gift, 2, "")])
+    make_rule("R2", [(gift, 3, "")])
     now = timezone.now()
-    assert rulebook.live_rule_specs(now, voucher_cap=3)[0].rewards[0].available == 3
-    assert rulebook.live_rule_specs(now, voucher_cap=None)[0].rewards[0].available == 5
+    rulebook.live_rule_specs(now)  # cold cache: the shapes are read first
+    assert {r.available for s in rulebook.live_rule_specs(now) for r in s.rewards} == {5}
+    assert {r.available for s in rulebook.live_rule_specs(now, 4) for r in s.rewards} == {4}
+    batch = rulebook.live_rule_specs(now, voucher_cap=None)
+    assert {r.available for s in batch for r in s.rewards} == {40}
+
+
+def test_a_shortfall_is_counted_exactly(db):
+    gift = voucher_gift(codes=3)
+    make_rule("R1", [(gift, 2, "")])
+    make_rule("R2", [(gift, 3, "")])
+    now = timezone.now()
+    rulebook.live_rule_specs(now)
+    assert {r.available for s in rulebook.live_rule_specs(now) for r in s.rewards} == {3}
