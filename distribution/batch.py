@@ -95,7 +95,7 @@ def batch_policies(
         policies = policies.filter(issue_date__gte=rule.issued_from)
     if rule.issued_to:
         policies = policies.filter(issue_date__lte=rule.issued_to)
-    paths = [b.path for b in rule.target_branches.all()]
+    paths = rule.reach_paths()
     if paths:
         scope = Q()
         for path in paths:

@@ -40,7 +40,9 @@ def live_rules():
 
 def rule_shapes(rules) -> list[RuleShape]:
     """``rules`` (a queryset) read in 4 queries, whatever their number."""
-    rules = rules.prefetch_related("conditions", "rewards", "target_branches")
+    rules = rules.select_related("branch").prefetch_related(
+        "conditions", "rewards", "target_branches"
+    )
     return [
         RuleShape(
             spec=specs.RuleSpec(
@@ -55,7 +57,7 @@ def rule_shapes(rules) -> list[RuleShape]:
                 ends_at=rule.ends_at,
                 issued_from=rule.issued_from,
                 issued_to=rule.issued_to,
-                branch_paths=tuple(b.path for b in rule.target_branches.all()),
+                branch_paths=rule.reach_paths(),
                 conditions=tuple(
                     specs.ConditionSpec(c.group, c.attribute, c.operator, c.value)
                     for c in rule.conditions.all()

@@ -88,7 +88,7 @@ class RuleSpec:
     ends_at: datetime | None
     issued_from: date | None
     issued_to: date | None
-    branch_paths: tuple[str, ...]  # subtree roots; empty = every branch
+    branch_paths: tuple[str, ...]  # subtree roots (Rule.reach_paths); empty = every branch
     conditions: tuple[ConditionSpec, ...]
     rewards: tuple[RewardSpec, ...]
     approval_threshold: Decimal | None  # total face value above which an approver must confirm

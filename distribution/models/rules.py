@@ -60,7 +60,10 @@ class Rule(models.Model):
         verbose_name=_("for branches"),
         blank=True,
         related_name="+",
-        help_text=_("Each branch with everything below it. Empty: every branch."),
+        help_text=_(
+            "Each branch with everything below it. Empty: the owning branch and everything"
+            " below it (every branch for a platform-wide rule)."
+        ),
     )
     starts_at = models.DateTimeField(_("hand out from"), null=True, blank=True)
     ends_at = models.DateTimeField(_("hand out until"), null=True, blank=True)
@@ -135,6 +138,18 @@ class Rule(models.Model):
     def __str__(self) -> str:
         suffix = f" v{self.version}" if self.version > 1 else ""
         return f"{self.code}{suffix} {self.name}"
+
+    def reach_paths(self) -> tuple[str, ...]:
+        """Roots of the branch subtrees whose policies the rule is for: its target branches,
+        or else its owner's subtree; () = every branch (a platform-wide rule).
+
+        A branch's rule never reaches a sibling's counter or spends a sibling's stock.
+        Reads ``target_branches`` (prefetch it) and ``branch`` (select it) for lists.
+        """
+        targets = tuple(branch.path for branch in self.target_branches.all())
+        if targets:
+            return targets
+        return (self.branch.path,) if self.branch_id else ()
 
 
 class RuleCondition(models.Model):

@@ -135,11 +135,6 @@ def test_workbench_form_with_a_foreign_reward_in_a_choice_hands_out_nothing(worl
     assert Distribution.objects.filter(policy=policy, rule=rule).count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="distribution/rulebook.py: a rule's empty target branches mean every branch, so a "
-    "南山-owned rule reaches 福田's counter; empty should mean the owner's subtree",
-)
 def test_a_sibling_owned_rule_without_targets_is_not_offered_here(world, client):
     nanshan = world.branches["nanshan"]
     theirs = make_rule("NS-ALL", [(sibling(world, "gifts.gift"), 1, "")], branch=nanshan)

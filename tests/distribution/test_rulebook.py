@@ -86,3 +86,13 @@ def test_a_shortfall_is_counted_exactly(db):
     now = timezone.now()
     rulebook.live_rule_specs(now)
     assert {r.available for s in rulebook.live_rule_specs(now) for r in s.rewards} == {3}
+
+
+def test_a_rule_without_targets_reaches_its_owners_subtree(futian, nanshan, shenzhen):
+    gift = stocked_gift(5)
+    make_rule("FT", [(gift, 1, "")], branch=futian)
+    make_rule("ALL", [(gift, 1, "")])
+    targeted = make_rule("TGT", [(gift, 1, "")], branch=shenzhen)
+    targeted.target_branches.set([nanshan])
+    paths = {s.code: s.branch_paths for s in rulebook.live_rule_specs(timezone.now())}
+    assert paths == {"FT": (futian.path,), "ALL": (), "TGT": (nanshan.path,)}
