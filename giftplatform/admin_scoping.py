@@ -32,6 +32,16 @@ def _action_for(request) -> str:
     return "change"
 
 
+def _posted_action(request) -> str | None:
+    """The name of the changelist action posted (Django's own choice of the two forms)."""
+    try:
+        index = int(request.POST.get("index", 0))
+    except ValueError:
+        index = 0
+    names = request.POST.getlist("action")
+    return names[index] if 0 <= index < len(names) else None
+
+
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A related-field filter that offers only the related rows the user may see."""
 
@@ -85,6 +95,29 @@ class ScopedAdminMixin:
         # Read through restrict(action): has_*_permission need not ask again.
         obj._access_loaded_as = action
         return obj
+
+    def response_action(self, request, queryset):
+        return super().response_action(request, self._action_rows(request, queryset))
+
+    def _action_rows(self, request, queryset):
+        """The selected rows an action may touch. The changelist holds the rows one may
+        view; a bulk delete gets only those one may delete, and an action one may run only
+        through object permissions (no role permission) gets only the rows granted for it.
+        A change action of a role keeps the view scope: stock may be received for a gift
+        shared with every branch (the action's own service decides)."""
+        func = self.get_actions(request).get(_posted_action(request), (None,))[0]
+        user = request.user
+        for action in getattr(func, "allowed_permissions", ()):
+            if action not in ("change", "delete"):
+                continue
+            if not role_permits(user, action, self.model):
+                allowed = granted(self.model._default_manager.all(), user, action)
+            elif action == "delete":
+                allowed = self.scoped_queryset(request, action)
+            else:
+                continue
+            queryset = queryset.filter(pk__in=allowed.values("pk"))
+        return queryset
 
     def _is_inline(self) -> bool:
         # An inline's permission methods get the parent object, not one of its own rows.

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -24,7 +24,11 @@ from giftplatform.models import ObjectPermissionChange
 GRANT_PERMISSION = "giftplatform.grant_object_permission"
 # The actions one may share, in the order they are offered.
 SHARED_ACTIONS = ("view", "change")
-ACTION_LABELS = {"view": gettext_lazy("view"), "change": gettext_lazy("change")}
+# "change" alone already means "the content changed" elsewhere: these carry a context.
+ACTION_LABELS = {
+    "view": pgettext_lazy("object permission", "view"),
+    "change": pgettext_lazy("object permission", "change"),
+}
 
 
 def may_share(user) -> bool:

@@ -11,6 +11,7 @@ from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, get_perms
 
 from giftplatform.models import ObjectPermissionChange
+from gifts.models import Gift
 from tests.distribution.conftest import make_quota, make_rule
 from tests.factories import GiftFactory, ProviderFactory, UserFactory
 
@@ -319,3 +320,38 @@ def test_a_change_grant_lets_its_holder_save_the_shared_row_where_it_is(
     assert set(form.fields["branch"].queryset) >= {futian, nanshan}
     add_form = client.get(reverse("admin:distribution_rule_add")).context["adminform"].form
     assert nanshan not in add_form.fields["branch"].queryset
+
+
+def test_a_bulk_action_touches_only_the_rows_in_its_own_scope(client, admin_futian, futian):
+    own = GiftFactory(code="G-FT", branch=futian)
+    shared = GiftFactory(code="G-ALL", branch=None)  # 福田 may view it, not delete it
+    client.force_login(admin_futian)
+    url = reverse("admin:gifts_gift_changelist")
+
+    response = client.post(
+        url,
+        {"action": "delete_selected", "_selected_action": [own.pk, shared.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert list(Gift.objects.values_list("code", flat=True)) == ["G-ALL"]
+
+
+def test_an_action_run_through_object_permissions_touches_only_granted_rows(
+    client, plain_staff, futian, nanshan
+):
+    viewed, changed = (
+        GiftFactory(code="G-V", branch=nanshan),
+        GiftFactory(code="G-C", branch=nanshan),
+    )
+    assign_perm("gifts.view_gift", plain_staff, viewed)
+    assign_perm("gifts.change_gift", plain_staff, changed)
+    client.force_login(plain_staff)
+
+    page = client.post(
+        reverse("admin:gifts_gift_changelist"),
+        {"action": "receive_stock", "_selected_action": [viewed.pk, changed.pk]},
+    )
+
+    assert page.status_code == 200
+    assert [gift.code for gift in page.context["gifts"]] == ["G-C"]
