@@ -212,6 +212,7 @@ class ObjectPermissionChange(models.Model):
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
+    objects = AuditRowQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -226,3 +227,6 @@ class ObjectPermissionChange(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    def delete(self, *args, **kwargs):
+        raise models.ProtectedError(_("Audit rows cannot be deleted."), {self})

@@ -5,6 +5,7 @@ recorded on the audit page."""
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.models import UserObjectPermission
@@ -355,3 +356,14 @@ def test_an_action_run_through_object_permissions_touches_only_granted_rows(
 
     assert page.status_code == 200
     assert [gift.code for gift in page.context["gifts"]] == ["G-C"]
+
+
+def test_permission_records_cannot_be_deleted(client, admin_root, manager_ft, rules):
+    client.force_login(admin_root)
+    client.post(rule_url("permissions", rules["ns0"]), {"user": manager_ft.pk, "action": "view"})
+
+    with pytest.raises(ProtectedError):
+        ObjectPermissionChange.objects.all().delete()
+    with pytest.raises(ProtectedError):
+        ObjectPermissionChange.objects.get().delete()
+    assert ObjectPermissionChange.objects.count() == 1
