@@ -1,9 +1,15 @@
+import datetime
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from giftplatform.money import MoneyField
 from giftplatform.validators import validate_uscc
+from suppliers.validators import validate_bank_account_no
 
 
 class ProviderKind(models.TextChoices):
@@ -46,6 +52,14 @@ class Provider(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     contract_start = models.DateField(_("contract start"), null=True, blank=True)
     contract_end = models.DateField(_("contract end"), null=True, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account_name = models.CharField(_("bank account name"), max_length=100, blank=True)
+    bank_account_no = models.CharField(
+        _("bank account number"),
+        max_length=30,
+        blank=True,
+        validators=[validate_bank_account_no],
+    )
     settlement_cycle = models.CharField(
         _("settlement cycle"),
         max_length=12,
@@ -83,6 +97,25 @@ class Provider(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def contract_state(self, today: datetime.date, warning_days: int) -> str:
+        """``expired``, ``expiring`` (ends within ``warning_days``) or ``""``."""
+        return contract_state(self.contract_end, today, warning_days)
+
+
+class ContractState(models.TextChoices):
+    EXPIRED = "expired", _("contract expired")
+    EXPIRING = "expiring", _("contract expiring soon")
+
+
+def contract_state(end: datetime.date | None, today: datetime.date, warning_days: int) -> str:
+    if end is None:
+        return ""
+    if end < today:
+        return ContractState.EXPIRED
+    if end <= today + datetime.timedelta(days=warning_days):
+        return ContractState.EXPIRING
+    return ""
+
 
 class SupplierManager(models.Manager):
     def get_queryset(self):
@@ -118,3 +151,114 @@ for _proxy in (Supplier, ServiceProvider):
     models.signals.post_save.connect(_provider_history.post_save, sender=_proxy, weak=False)
     models.signals.pre_delete.connect(_provider_history.pre_delete, sender=_proxy, weak=False)
     models.signals.post_delete.connect(_provider_history.post_delete, sender=_proxy, weak=False)
+
+
+class DocumentType(models.TextChoices):
+    CONTRACT = "contract", _("contract")
+    BUSINESS_LICENCE = "licence", _("business licence")
+    OTHER = "other", _("other document")
+
+
+def document_path(document: "ProviderDocument", filename: str) -> str:
+    """providers/<code>/<random>.<ext>: the name sent by the browser is never used as a path
+    (it is kept in ``original_name`` for the download)."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"providers/{document.provider.code}/{uuid.uuid4().hex}.{extension}"
+
+
+class ProviderDocument(models.Model):
+    """A contract, business licence or other file of a provider; downloaded only through
+    the scoped admin view, never from a public media URL."""
+
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="documents"
+    )
+    doc_type = models.CharField(_("document type"), max_length=10, choices=DocumentType.choices)
+    file = models.FileField(_("file"), upload_to=document_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("provider document")
+        verbose_name_plural = _("provider documents")
+        ordering = ["provider", "-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_doc_type_display()} {self.original_name}"
+
+
+class SettlementStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    SETTLED = "settled", _("settled")
+
+
+class Settlement(models.Model):
+    """A provider's statement for one period: delivered physical items and redeemed
+    vouchers at the unit cost recorded on each distributed item."""
+
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="settlements"
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"), help_text=_("Inclusive."))
+    physical_units = models.PositiveIntegerField(_("delivered units"), default=0)
+    physical_amount = MoneyField(_("delivered amount"), default=0)
+    voucher_units = models.PositiveIntegerField(_("redeemed vouchers"), default=0)
+    voucher_amount = MoneyField(_("redeemed amount"), default=0)
+    total_amount = MoneyField(_("total amount"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SettlementStatus.choices, default=SettlementStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("settled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("settlement")
+        verbose_name_plural = _("settlements")
+        ordering = ["-period_start", "provider"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "period_start", "period_end"], name="settlement_once_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")),
+                name="settlement_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(settled_at__isnull=False),
+                name="settlement_settled_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider.code} {self.period_start:%Y-%m-%d}~{self.period_end:%Y-%m-%d}"
