@@ -4,7 +4,10 @@ Where (rows)
     Staff see rows of their branch subtree: one indexed prefix condition on the branch
     path. Rows with no branch (gifts for every branch) are visible to all staff but
     changed only by staff of a top-level branch. Reference data (categories, providers)
-    is visible to every active staff member. Portal users (``User.provider`` set, no
+    is visible to every active staff member; providers, like rows with no branch, are
+    changed only by staff of a top-level branch (their bank details and contracts serve
+    every branch), and settlements (a provider's totals over every branch) are seen and
+    changed only there. Portal users (``User.provider`` set, no
     branch) see only the rows of their own provider, never the staff's reference data.
     Users: ``restrict(User.objects..., actor, action)`` gives exactly the users in the
     actor's reach (their subtree, never a superuser, plus the portal users for those who
@@ -74,7 +77,12 @@ PROVIDER_PATHS = {
     "gifts.gift": "provider",
     "gifts.vouchercode": "gift__provider",
     "distribution.distributionitem": "provider",
+    "suppliers.settlement": "provider",
 }
+# Reference data changed (any action but view) only by staff of a top-level branch ...
+CHANGED_AT_TOP = {"suppliers.provider", "suppliers.settlement"}
+# ... and reference data that only they see at all.
+SEEN_AT_TOP = {"suppliers.settlement"}
 # Models whose rows belong to the user who made them.
 OWNED_BY = {"gifts.importjob": "actor"}
 # Models whose single rows may be shared through guardian object permissions.
@@ -95,6 +103,14 @@ def sees_everything(user) -> bool:
 def branch_scope(user) -> Branch | None:
     """The root of the subtree this user works in (None: no branch data at all)."""
     return getattr(user, "branch", None) if user.is_active else None
+
+
+def at_top_level(user) -> bool:
+    """Staff of a top-level branch (or a superuser): who changes shared reference data."""
+    if sees_everything(user):
+        return True
+    root = branch_scope(user)
+    return bool(user.is_active and user.is_staff and root is not None and root.parent_id is None)
 
 
 def is_portal_user(user) -> bool:
@@ -155,7 +171,11 @@ def _scope(label: str, user, action: str):
         return Q(**{path: user.provider_id}) if path else None
     if label not in BRANCH_PATHS:
         # Reference data (providers, categories, ...) is visible to every active staff member.
-        return ALL if user.is_staff else None
+        if not user.is_staff:
+            return None
+        if label in SEEN_AT_TOP or (action != "view" and label in CHANGED_AT_TOP):
+            return ALL if at_top_level(user) else None
+        return ALL
     root = branch_scope(user)
     if root is None:
         return None
