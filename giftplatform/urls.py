@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("workbench/", include("distribution.urls")),
     path("policies/", include("policies.urls")),
+    path("portal/", include("suppliers.portal.urls")),
     path("audit/", audit.audit_log, name="audit"),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

@@ -19,8 +19,9 @@ What the statuses mean: 200 (or 302 for a done action) allowed; 403 the role lac
 permission, answered before any row is looked up; 404 the row is outside the user's scope
 (the same as a missing row). Anonymous and portal users (not staff) are sent to the admin
 sign-in page (302): that is Django's admin for anyone without ``is_staff``, and the
-workbench follows it (``staff_member_required``). Django answers some pages of an object
-the user may not read with 404 before 403 (history pages look the row up first): a
+workbench follows it (``staff_member_required``). The portal (``portal:*``) is the
+other way round: staff get 403, anonymous visitors go to the portal's own sign-in.
+Django answers some pages of an object the user may not read with 404 before 403 (history pages look the row up first): a
 sibling's row is still a 404 there, never a 403 that would tell it exists.
 
 The ``anon`` column is an anonymous client, ``supplier`` and ``service`` the portal users.
@@ -227,6 +228,9 @@ admin:suppliers_supplier_permissions             200         403         403    
 admin:view_on_site                               404         404         404         404         404         404         302         302         302
 audit                                            200         403         403         403         403         200         302         302         302
 policies:reveal                                  200/404/200 200/404/200 403         200/404/200 403         403         302         302         302
+portal:home                                      403         403         403         403         403         403         200         200         302
+portal:login                                     200         200         200         200         200         200         200         200         200
+portal:logout                                    302         302         302         302         302         302         302         302         302
 set_language                                     302         302         302         302         302         302         302         302         302
 workbench:policy                                 200/404/200 403         403         200/404/200 403         403         302         302         302
 workbench:receipt                                200/404/200 200/404/200 200/404/200 200/404/200 200/404/200 200/404/200 302         302         302

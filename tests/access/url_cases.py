@@ -25,6 +25,7 @@ POST_ONLY = {
     "admin:suppliers_supplier_import_commit",
     "admin:suppliers_serviceprovider_import_commit",
     "admin:logout",
+    "portal:logout",
     "set_language",
 }
 # Object URLs whose row is not the model's plain row.
