@@ -236,6 +236,10 @@ class VoucherCode(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Where the service was given and which vehicle was presented: the provider's word,
+    # kept for disputes and the settlement statement.
+    redeemed_place = models.CharField(_("redemption place"), max_length=100, blank=True)
+    redeemed_plate = models.CharField(_("plate presented"), max_length=20, blank=True)
     import_job = models.ForeignKey(
         "gifts.ImportJob",
         verbose_name=_("import"),
@@ -247,8 +251,9 @@ class VoucherCode(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     # Saves write a history row. Codes come in by bulk_create (no history rows: the
-    # ImportJob they point to says who loaded them, when, from which file); issue and
-    # redemption are conditional update()s recorded on the DistributionItem and its history.
+    # ImportJob they point to says who loaded them, when, from which file); issue is a
+    # conditional update() recorded on the DistributionItem and its history; redemption is
+    # a conditional update() that writes its own history row (distribution.services.redemption).
     history = HistoricalRecords()
 
     class Meta:
@@ -262,6 +267,12 @@ class VoucherCode(models.Model):
                 fields=["gift", "expires_on", "id"],
                 condition=Q(status="available"),
                 name="voucher_available_claim",
+            ),
+            # A provider's redemption history, newest first.
+            models.Index(
+                fields=["gift", "-redeemed_at"],
+                condition=Q(status="redeemed"),
+                name="voucher_redeemed_time",
             ),
         ]
         constraints = [
