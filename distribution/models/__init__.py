@@ -10,14 +10,24 @@ from .records import (
 )
 from .rules import Rule, RuleCondition, RuleReward, RuleStatus, TaxTreatment
 from .runs import BatchRun, BatchStatus, ChangeKind, ChangeRequest, ChangeStatus
+from .shipments import (
+    TRACKING_FORMATS,
+    Courier,
+    Shipment,
+    ShipmentLine,
+    normalize_tracking_no,
+    tracking_error,
+)
 
 __all__ = [
     "LIVE_STATUSES",
+    "TRACKING_FORMATS",
     "BatchRun",
     "BatchStatus",
     "ChangeKind",
     "ChangeRequest",
     "ChangeStatus",
+    "Courier",
     "Distribution",
     "DistributionItem",
     "DistributionStatus",
@@ -33,5 +43,9 @@ __all__ = [
     "RuleCondition",
     "RuleReward",
     "RuleStatus",
+    "Shipment",
+    "ShipmentLine",
     "TaxTreatment",
+    "normalize_tracking_no",
+    "tracking_error",
 ]
