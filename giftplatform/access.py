@@ -57,6 +57,8 @@ BRANCH_PATHS = {
     "distribution.batchrun": "rule__branch",
     "distribution.distribution": "branch",
     "distribution.distributionitem": "distribution__branch",
+    "distribution.shipment": "policy__branch",
+    "distribution.shipmentline": "item__distribution__branch",
     "giftplatform.objectpermissionchange": "branch",
 }
 # Models whose rows with no branch are shared with every staff member.
@@ -77,6 +79,8 @@ PROVIDER_PATHS = {
     "gifts.gift": "provider",
     "gifts.vouchercode": "gift__provider",
     "distribution.distributionitem": "provider",
+    "distribution.shipment": "provider",
+    "distribution.shipmentline": "shipment__provider",
     "suppliers.settlement": "provider",
 }
 # Reference data changed (any action but view) only by staff of a top-level branch ...
