@@ -15,8 +15,8 @@ platform_admin 平台管理员     every permission: users, roles, branches, ref
                             superuser.
 branch_admin 机构管理员       manage the users of the home-branch subtree (create, edit,
                             deactivate, reset passwords, assign branch and roles no wider
-                            than their own); view everything in the subtree; reveal
-                            personal data (view_pii). No business changes.
+                            than their own); view everything in the subtree but the audit
+                            trail; reveal personal data (view_pii). No business changes.
 gift_manager 礼品管理员       gifts, stock, voucher codes, import jobs, suppliers and
                             policies: import, add, edit, view; distribution rules, their
                             conditions and rewards, quotas, change requests and batch runs:
@@ -68,6 +68,8 @@ ROLES: tuple[Role, ...] = (
         "branch_admin",
         _("branch admin"),
         (*VIEW_ALL, "giftplatform.add_user", "giftplatform.change_user", PII),
+        # The audit page is the platform admins' and auditors' (they watch the branch admins).
+        exclude=("giftplatform.view_audit_trail",),
     ),
     Role(
         "gift_manager",
