@@ -193,6 +193,34 @@ def uses_left(policy: Policy, service: str) -> int:
     return max(int((policy.contract_services or {}).get(service, 0)) - redeemed, 0)
 
 
+def redeem_refusal(voucher: VoucherCode, item, plate: str, today: date):
+    """Every reason not to redeem ``voucher`` for ``plate`` today (None: go ahead)."""
+    refusal = state_refusal(voucher, item, today)
+    if refusal is not None:
+        return refusal  # past this point the code has a live, issued hand-out line
+    policy = item.distribution.policy
+    refusal = vehicle_refusal(policy, plate)
+    if refusal is not None:
+        return refusal
+    if item.contract_service and uses_left(policy, item.contract_service) < item.quantity:
+        return VoucherRefused(
+            Refusal.NO_USES_LEFT,
+            _("The policy has no use of %(service)s left.")
+            % {"service": item.get_contract_service_display()},
+        )
+    return None
+
+
+def voucher_redeem_check(*, actor, code: str, plate: str, when=None) -> VoucherCode:
+    """What ``voucher_redeem`` would answer, without writing: the voucher, or the refusal
+    (for the confirmation step; the redemption itself checks again under its locks)."""
+    voucher = find_voucher(actor, code)
+    refusal = redeem_refusal(voucher, live_item(voucher), plate, local_date(when or timezone.now()))
+    if refusal is not None:
+        raise refusal
+    return voucher
+
+
 def voucher_redeem(*, actor, code: str, plate: str, place: str, when=None) -> VoucherCode:
     """Redeem the actor's provider's voucher ``code`` for the vehicle ``plate`` at ``place``.
 
@@ -217,17 +245,7 @@ def voucher_redeem(*, actor, code: str, plate: str, place: str, when=None) -> Vo
         # Read again under the locks: what was checked is what is written.
         voucher = VoucherCode.objects.select_related("gift").get(pk=voucher.pk)
         item = live_item(voucher)
-        refusal = state_refusal(voucher, item, local_date(now))
-        if refusal is None:
-            refusal = vehicle_refusal(item.distribution.policy, plate)
-        if refusal is None and item.contract_service:
-            policy = item.distribution.policy
-            if uses_left(policy, item.contract_service) < item.quantity:
-                refusal = VoucherRefused(
-                    Refusal.NO_USES_LEFT,
-                    _("The policy has no use of %(service)s left.")
-                    % {"service": item.get_contract_service_display()},
-                )
+        refusal = redeem_refusal(voucher, item, plate, local_date(now))
         if refusal is not None:
             raise refusal
         return _mark_redeemed(actor, voucher, item, plate, place, now)

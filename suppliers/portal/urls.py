@@ -6,7 +6,7 @@ add their lines below the shared ones.
 
 from django.urls import path
 
-from suppliers.portal import views
+from suppliers.portal import import_views, supplier_views, views
 
 app_name = "portal"
 
@@ -14,4 +14,18 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.PortalLoginView.as_view(), name="login"),
     path("logout/", views.PortalLogoutView.as_view(), name="logout"),
+    # Suppliers
+    path("items/", supplier_views.outstanding, name="outstanding"),
+    path("items/export/", supplier_views.outstanding_export, name="outstanding_export"),
+    path("items/<int:pk>/", supplier_views.item_detail, name="item"),
+    path("shipments/", supplier_views.shipments, name="shipments"),
+    path("shipments/new/", supplier_views.shipment_add, name="shipment_add"),
+    path("shipments/deliver/", supplier_views.shipments_deliver, name="shipments_deliver"),
+    path("shipments/<int:pk>/", supplier_views.shipment_detail, name="shipment"),
+    path("shipments/<int:pk>/deliver/", supplier_views.shipment_deliver, name="shipment_deliver"),
+    path("shipments/import/", import_views.import_upload, name="shipment_import"),
+    path("shipments/import/commit/", import_views.import_commit, name="shipment_import_commit"),
+    path(
+        "shipments/import/template/", import_views.import_template, name="shipment_import_template"
+    ),
 ]
