@@ -5,6 +5,7 @@
 #   make bench   run every bench/bench_*.py
 #   make lint    ruff check + ruff format --check
 #   make messages  refresh locale/zh_Hans from the sources, then compile
+#   make vendor  npm ci, then copy ECharts into stats/static/stats/vendor/ (committed: no CDN)
 #
 # Variables (override on the command line: make test PYTEST_ARGS=tests/test_i18n.py):
 #   PY              interpreter that creates .venv (default python3)
@@ -24,10 +25,10 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench lint format messages clean distclean
+.PHONY: help install run test bench lint format messages clean distclean vendor
 
 help:
-	@echo "make run | test | bench | lint | format | messages | install | clean | distclean"
+	@echo "make run | test | bench | lint | format | messages | vendor | install | clean | distclean"
 
 # The stamp is newer than pyproject.toml once the venv holds what pyproject asks for,
 # so a second `make install` does nothing.
@@ -77,6 +78,13 @@ messages: $(STAMP)
 	@mkdir -p locale
 	$(MANAGE) makemessages -l zh_Hans --ignore=$(VENV) --ignore=var --no-obsolete
 	$(MANAGE) compilemessages -l zh_Hans --ignore=$(VENV) --ignore=var
+
+# Front-end libraries come from npm (package-lock.json pins them) and are committed as
+# static files, so the platform runs on a closed network with no CDN and no node at run time.
+vendor:
+	npm ci --no-audit --no-fund
+	@mkdir -p stats/static/stats/vendor
+	cp node_modules/echarts/dist/echarts.min.js stats/static/stats/vendor/echarts.min.js
 
 clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
