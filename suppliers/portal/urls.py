@@ -6,7 +6,7 @@ add their lines below the shared ones.
 
 from django.urls import path
 
-from suppliers.portal import import_views, supplier_views, views
+from suppliers.portal import import_views, redeem, supplier_views, views
 
 app_name = "portal"
 
@@ -28,4 +28,9 @@ urlpatterns = [
     path(
         "shipments/import/template/", import_views.import_template, name="shipment_import_template"
     ),
+    # Service providers: vouchers (suppliers/portal/redeem.py).
+    path("vouchers/", redeem.voucher_lookup_page, name="voucher_lookup"),
+    path("vouchers/redeem/", redeem.voucher_redeem_page, name="voucher_redeem"),
+    path("redemptions/", redeem.redemption_history_page, name="redemptions"),
+    path("redemptions/export/", redeem.redemption_export, name="redemptions_export"),
 ]
