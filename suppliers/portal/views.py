@@ -44,5 +44,5 @@ class PortalLogoutView(LogoutView):
 def home(request):
     provider = request.provider
     if is_supplier(provider):
-        return render(request, "portal/home_supplier.html", home_context(provider))
+        return render(request, "portal/home_supplier.html", home_context(provider, request.user))
     return render(request, "portal/home_service.html", {"provider": provider})
