@@ -231,6 +231,17 @@ policies:reveal                                  200/404/200 200/404/200 403    
 portal:home                                      403         403         403         403         403         403         200         200         302
 portal:login                                     200         200         200         200         200         200         200         200         200
 portal:logout                                    302         302         302         302         302         302         302         302         302
+portal:item                                      403         403         403         403         403         403         200/200/404 403         302
+portal:outstanding                               403         403         403         403         403         403         200         403         302
+portal:outstanding_export                        403         403         403         403         403         403         200         403         302
+portal:shipment                                  403         403         403         403         403         403         200/200/404 403         302
+portal:shipment_add                              403         403         403         403         403         403         200         403         302
+portal:shipment_deliver                          403         403         403         403         403         403         302/302/404 403         302
+portal:shipment_import                           403         403         403         403         403         403         200         403         302
+portal:shipment_import_commit                    403         403         403         403         403         403         302         403         302
+portal:shipment_import_template                  403         403         403         403         403         403         200         403         302
+portal:shipments                                 403         403         403         403         403         403         200         403         302
+portal:shipments_deliver                         403         403         403         403         403         403         302         403         302
 portal:redemptions                               403         403         403         403         403         403         403         200         302
 portal:redemptions_export                        403         403         403         403         403         403         403         200         302
 portal:voucher_lookup                            403         403         403         403         403         403         403         200         302

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from gifts.models import Gift, ImportKind
 from tests.access.conftest import IMPORT_KINDS, World
+from tests.access.portal_cases import portal_args, portal_query
 
 # URLs that only take a POST: the matrix posts an empty form to them (inside the test's
 # savepoint, so whatever they change is undone).
@@ -26,6 +27,9 @@ POST_ONLY = {
     "admin:suppliers_serviceprovider_import_commit",
     "admin:logout",
     "portal:logout",
+    "portal:shipment_deliver",
+    "portal:shipment_import_commit",
+    "portal:shipments_deliver",
     "set_language",
 }
 # Object URLs whose row is not the model's plain row.
@@ -95,6 +99,8 @@ def _object_args(name: str, world: World, role: str, position: str) -> list | No
         return [world.row("distribution.distribution", position).number]
     if name in ("policies:reveal", "admin:policies_policy_reveal"):
         return [world.row("policies.policy", position).pk, "phone"]
+    if name.startswith("portal:") and (args := portal_args(name, world, position)):
+        return args
     pk = _pk(world, label, position)
     return None if pk is None else [pk]
 
@@ -109,7 +115,7 @@ def url_for(name: str, world: World, role: str, position: str) -> str | None:
             # The branch choices of the gift form: scoped, and only for who may see branches.
             query = "app_label=gifts&model_name=gift&field_name=branch"
             return f"{reverse(name)}?{query}"
-        return reverse(name)
+        return reverse(name) + portal_query(name, world)
     args = _object_args(name, world, role, position)
     return None if args is None else reverse(name, args=args)
 
