@@ -77,7 +77,7 @@ def voucher_lookup(*, actor, code: str, today: date | None = None) -> VoucherInf
         holder_phone=mask_phone(distribution.recipient_phone) if distribution else "",
         redeemed_at=voucher.redeemed_at,
         redeemed_place=voucher.redeemed_place,
-        redeemed_by=(by.get_full_name() or by.get_username()) if by else "",
+        redeemed_by=(by.full_name or by.get_username()) if by else "",
         uses_left=left,
         problem=refusal.reason if refusal else "",
     )

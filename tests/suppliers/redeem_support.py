@@ -52,9 +52,9 @@ def issued_voucher(
     """A voucher of ``provider``'s gift handed out to ``policy`` (one new gift, one rule)."""
     n = next(_numbers)
     kind = GiftKind.CONTRACT_SERVICE if contract_service else GiftKind.SERVICE
+    gift_fields.setdefault("name", f"服务券{n}")
     gift = GiftFactory(
         code=f"V{n:04d}",
-        name=f"服务券{n}",
         kind=kind,
         contract_service=contract_service,
         provider=provider,

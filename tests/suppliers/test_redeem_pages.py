@@ -100,6 +100,7 @@ def test_redeem_asks_for_confirmation_then_redeems_once(signed_in, voucher, wash
         "车洁福田店",
     )
     assert voucher.code in " ".join(str(m) for m in done.context["messages"])
+    assert done.context["info"].redeemed_by == "李核销"  # the redeemer's name, not the login
 
     again = signed_in.post(REDEEM, {**data, "confirm": "1"})
     assert again.status_code == 200
