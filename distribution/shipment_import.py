@@ -159,8 +159,11 @@ def read_and_match(*, provider, path: Path, file_name: str) -> SheetCheck:
 def check_sheet(*, provider, path: Path, file_name: str) -> SheetCheck:
     """Read and check a sheet without writing anything (the preview)."""
     check = read_and_match(provider=provider, path=path, file_name=file_name)
-    if not check.rows:
-        return check
+    return add_plan_errors(check, provider) if check.rows else check
+
+
+def add_plan_errors(check: SheetCheck, provider) -> SheetCheck:
+    """The planner's row errors added to the cell errors, all in row order."""
     plan, errors = plan_shipments(provider=provider, wanted=check.wanted)
     check.errors = sorted(check.errors + errors, key=lambda e: e.row)
     check.parcels = len({(courier, number) for courier, number, _item in plan.lines})

@@ -188,8 +188,10 @@ def shipment_mark_delivered(*, actor, provider, shipment_ids, delivered_at=None)
 def shipment_import(*, actor, provider, path: Path, file_name: str) -> sheets.SheetCheck:
     """A shipment sheet checked and written all-or-nothing; with errors, nothing written."""
     check = sheets.read_and_match(provider=provider, path=path, file_name=file_name)
-    if check.errors:
+    if not check.rows:
         return check
+    if check.errors:  # bad cells: still say what else is wrong, every row at once
+        return sheets.add_plan_errors(check, provider)
     try:
         check.parcels = len(shipments_commit(actor=actor, provider=provider, wanted=check.wanted))
     except ShipmentRefused as refused:
