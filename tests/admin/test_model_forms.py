@@ -75,7 +75,9 @@ def test_proxy_admins_list_and_save_only_their_kind(client, superuser, model_nam
     added = client.post(
         reverse(f"admin:suppliers_{model_name}_add"),
         {"code": "P-NEW", "name": "新供应商", "kind": "other", "settlement_cycle": "monthly"}
-        | {"status": "active"},
+        | {"status": "active"}
+        # The documents inline's management form (no document uploaded).
+        | {"documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0"},
     )
 
     assert [p.pk for p in listed] == [goods.pk if kind == ProviderKind.GOODS else service.pk]
