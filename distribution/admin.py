@@ -6,4 +6,5 @@ from distribution import (  # noqa: F401
     admin_quotas,
     admin_rules,
     admin_runs,
+    admin_settlements,
 )

@@ -9,7 +9,7 @@ from giftplatform.services import branch_save
 from gifts.models import GiftKind, ImportJob, ImportKind, ImportStatus, VoucherCode
 from gifts.services import gift_receive_stock
 from policies.models import PiiReveal
-from suppliers.models import ProviderKind
+from suppliers.models import ProviderKind, Settlement
 from tests.factories import CategoryFactory, GiftFactory, PolicyFactory, ProviderFactory
 
 _numbers = itertools.count(1)
@@ -63,6 +63,9 @@ ROW_BUILDERS = {
     "suppliers.provider": lambda ctx: ProviderFactory(),
     "suppliers.supplier": lambda ctx: ProviderFactory(kind=ProviderKind.GOODS),
     "suppliers.serviceprovider": lambda ctx: ProviderFactory(kind=ProviderKind.SERVICE),
+    "suppliers.settlement": lambda ctx: Settlement.objects.create(
+        provider=ProviderFactory(), period_start="2026-10-01", period_end="2026-10-31"
+    ),
     "gifts.giftcategory": lambda ctx: CategoryFactory(),
     "gifts.gift": lambda ctx: GiftFactory(branch=ctx.branch),
     "gifts.stockmovement": _movement,

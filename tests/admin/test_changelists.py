@@ -47,6 +47,8 @@ def _queries_for(client, url) -> int:
 @pytest.mark.parametrize("label", LABELS)
 @pytest.mark.parametrize("who", ["superuser", "manager_futian"])
 def test_changelist_query_count_is_constant(client, request, superuser, futian, label, who):
+    if label == "suppliers.settlement" and who == "manager_futian":
+        pytest.skip("settlements are listed only at a top-level branch (tests/suppliers)")
     user = request.getfixturevalue(who)
     client.force_login(user)
     url = changelist_url(label)
