@@ -15,3 +15,6 @@ class Statistics(models.Model):
         permissions = [("view_statistics", _("Can view statistics and export them"))]
         verbose_name = _("statistics")
         verbose_name_plural = _("statistics")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -1,0 +1,288 @@
+"""Measures grouped by dimensions, with filters, within the user's scope.
+
+``grouped(user=..., query=...)`` answers "these measures by these dimensions" over the
+gift lines (``DistributionItem``) the user may see: ``giftplatform.access.restrict``
+narrows the rows before anything is summed, so a 福田 analyst's totals never hold a
+南山 line. All sums are made in SQL, in a fixed number of queries whatever the rows:
+the grouped sums, the premium of the policies reached per group, the same two for the
+total (distinct counts do not add up across groups), and the children of the branch
+rolled up to.
+
+Cancelled and rejected hand-outs are left out by default; ``query.cancelled`` asks for
+them alone, so a page can show them apart.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+
+from distribution.models import LIVE_STATUSES, DistributionItem, DistributionStatus
+from giftplatform.access import branch_scope, restrict
+from giftplatform.models import Branch
+from stats.dimensions import DIMENSIONS, ITEM_AGGREGATES, LOCAL
+
+CENT = Decimal("0.01")
+CANCELLED_STATUSES = (DistributionStatus.CANCELLED, DistributionStatus.REJECTED)
+
+
+@dataclass(frozen=True)
+class StatsQuery:
+    """What to group by, what to measure and which lines count (dates are local days)."""
+
+    dimensions: tuple[str, ...] = ()
+    measures: tuple[str, ...] = ("count", "units", "value", "cost")
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive
+    branch: Branch | None = None  # subtree filter; the branch dimension rolls up to its children
+    rule_code: str = ""
+    provider_id: int | None = None
+    product: str = ""
+    status: str = ""
+    cancelled: bool = False  # only the cancelled and rejected hand-outs
+
+
+@dataclass
+class Row:
+    keys: tuple
+    labels: tuple[str, ...]
+    values: dict[str, object]
+
+
+@dataclass
+class Result:
+    query: StatsQuery
+    rows: list[Row] = field(default_factory=list)
+    total: dict[str, object] = field(default_factory=dict)
+    # Branch dimension: the children rolled up to, by id (for drill-down links).
+    branches: dict[int, Branch] = field(default_factory=dict)
+
+
+def local_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LOCAL)
+
+
+def items_for(user, query: StatsQuery) -> QuerySet:
+    """The gift lines in ``user``'s scope that ``query``'s filters keep."""
+    items = restrict(DistributionItem.objects.all(), user, "view").order_by()
+    statuses = CANCELLED_STATUSES if query.cancelled else LIVE_STATUSES
+    if query.status:
+        statuses = [s for s in statuses if s == query.status]
+    items = items.filter(distribution__status__in=list(statuses))
+    if query.date_from:
+        items = items.filter(distribution__created_at__gte=local_start(query.date_from))
+    if query.date_to:
+        after = local_start(query.date_to + timedelta(days=1))
+        items = items.filter(distribution__created_at__lt=after)
+    if query.branch is not None:
+        items = items.filter(distribution__branch__path__startswith=query.branch.path)
+    if query.rule_code:
+        items = items.filter(distribution__rule_code=query.rule_code)
+    if query.provider_id:
+        items = items.filter(provider_id=query.provider_id)
+    if query.product:
+        items = items.filter(distribution__policy__product=query.product)
+    return items
+
+
+def rollup_root(user, query: StatsQuery) -> Branch | None:
+    """The branch whose children the branch dimension shows (None: the top level)."""
+    return query.branch if query.branch is not None else branch_scope(user)
+
+
+def rollup_children(user, root: Branch | None) -> list[Branch]:
+    children = Branch.objects.filter(parent=root) if root else Branch.objects.filter(parent=None)
+    return list(restrict(children, user, "view").order_by("code"))
+
+
+def _branch_expression(root: Branch | None, children: list[Branch]):
+    """Each line's branch rolled up to the child of ``root`` holding it; ``root`` itself
+    for lines booked on the root (0 when nothing matches, which scope rules out)."""
+    whens = [
+        When(distribution__branch__path__startswith=child.path, then=Value(child.pk))
+        for child in children
+    ]
+    default = Value(root.pk if root else 0)
+    if not whens:
+        return default
+    return Case(*whens, default=default, output_field=IntegerField())
+
+
+def _key_expressions(user, query: StatsQuery, result: Result) -> dict[str, object]:
+    expressions = {}
+    for position, code in enumerate(query.dimensions):
+        dimension = DIMENSIONS[code]
+        if code == "branch":
+            root = rollup_root(user, query)
+            children = rollup_children(user, root)
+            result.branches = {child.pk: child for child in children}
+            if root is not None:
+                result.branches[root.pk] = root
+            expressions[f"k{position}"] = _branch_expression(root, children)
+        else:
+            expressions[f"k{position}"] = dimension.expression()
+    return expressions
+
+
+def grouped(*, user, query: StatsQuery) -> Result:
+    """The measures of ``query`` per combination of its dimensions, and their total."""
+    result = Result(query=query)
+    items = items_for(user, query)
+    keys = _key_expressions(user, query, result)
+    names = list(keys)
+    summed = {code: ITEM_AGGREGATES[code] for code in ITEM_AGGREGATES}
+    wants_premium = {"premium", "cost_ratio"} & set(query.measures)
+
+    rows: dict[tuple, dict] = {}
+    if names:
+        for record in items.annotate(**keys).values(*names).annotate(**summed):
+            rows[
+                tuple(
+                    _key(code, record[n]) for code, n in zip(query.dimensions, names, strict=True)
+                )
+            ] = record
+        labels = _labels(query, list(rows), result.branches)
+    else:
+        labels = {}
+    total = items.aggregate(**summed)
+    premiums = _premiums(items, keys, query.dimensions) if wants_premium and names else {}
+    total_premium = _premiums(items, {}, ()).get((), Decimal(0)) if wants_premium else None
+
+    for key, record in rows.items():
+        values = _values(record, premiums.get(key, Decimal(0)) if wants_premium else None)
+        result.rows.append(Row(keys=key, labels=labels.get(key, key), values=values))
+    result.total = _values(total, total_premium)
+    _sort(result)
+    return result
+
+
+def _key(code: str, value):
+    """Keys as Python values whatever the database (SQLite gives dates as text)."""
+    if DIMENSIONS[code].is_period and isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def _values(record: dict, premium) -> dict[str, object]:
+    values = {
+        "count": record.get("count") or 0,
+        "units": record.get("units") or 0,
+        "value": _money(record.get("value")),
+        "cost": _money(record.get("cost")),
+        "policies": record.get("policies") or 0,
+    }
+    if premium is not None:
+        values["premium"] = _money(premium)
+        values["cost_ratio"] = (
+            (values["cost"] * 100 / values["premium"]).quantize(CENT) if values["premium"] else None
+        )
+    return values
+
+
+def _money(value) -> Decimal:
+    if value is None:
+        return Decimal("0.00")
+    return Decimal(str(value)).quantize(CENT)
+
+
+def _premiums(items: QuerySet, keys: dict, dimensions: tuple[str, ...]) -> dict[tuple, Decimal]:
+    """Premium of the distinct policies per group: the distinct (group, policy) pairs in a
+    derived table, summed around it (the ORM has no FROM-subquery), one query."""
+    names = list(keys)
+    pairs = (
+        items.annotate(**keys)
+        .annotate(
+            policy_ref=F("distribution__policy_id"), premium=F("distribution__policy__premium")
+        )
+        .values(*names, "policy_ref", "premium")
+        .distinct()
+    )
+    try:
+        sql, params = pairs.query.sql_with_params()
+    except EmptyResultSet:
+        return {}
+    quoted = [connection.ops.quote_name(n) for n in names]
+    group = f" GROUP BY {', '.join(quoted)}" if quoted else ""
+    select = ", ".join([*quoted, f"SUM({connection.ops.quote_name('premium')})"])
+    # Only our own aliases are spliced in; every value stays a parameter.
+    outer = f"SELECT {select} FROM ({sql}) pairs{group}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(outer, params)
+        found = cursor.fetchall()
+    return {
+        tuple(_key(code, v) for code, v in zip(dimensions, row[:-1], strict=True)): _money(row[-1])
+        for row in found
+        if row[-1] is not None
+    }
+
+
+def _labels(query: StatsQuery, found: list[tuple], branches: dict) -> dict:
+    """Display names per key: names grouped in the same query would split a group whose
+    name changed, so they are read once per dimension from the keys found (one query each
+    for gifts, categories and providers; none for the others)."""
+    names_by_dimension = []
+    for position, code in enumerate(query.dimensions):
+        values = {key[position] for key in found}
+        names_by_dimension.append(_names(code, values, branches))
+    return {
+        key: tuple(names[value] for names, value in zip(names_by_dimension, key, strict=True))
+        for key in found
+    }
+
+
+def _names(code: str, values: set, branches: dict) -> dict:
+    from gifts.models import Gift, GiftCategory
+    from suppliers.models import Provider
+
+    dimension = DIMENSIONS[code]
+    models = {"gift": Gift, "category": GiftCategory, "provider": Provider}
+    if code in models:
+        found = dict(models[code].objects.filter(pk__in=values).values_list("pk", "name"))
+        return {v: found.get(v, "—") for v in values}
+    if code == "branch":
+        return {v: branches[v].name if v in branches else "—" for v in values}
+    if dimension.choices:
+        return {v: str(dimension.choices.get(v, v or "—")) for v in values}
+    if dimension.is_period:
+        return {v: period_label(dimension.period, v) for v in values}
+    return {v: v or "—" for v in values}
+
+
+def period_label(kind: str, day: date | None) -> str:
+    if day is None:
+        return "—"
+    if kind == "year":
+        return f"{day.year}"
+    if kind == "quarter":
+        return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+    if kind == "month":
+        return f"{day:%Y-%m}"
+    if kind == "week":
+        return f"{day.isocalendar().year}-W{day.isocalendar().week:02d}"
+    return day.isoformat()
+
+
+def _sort(result: Result) -> None:
+    """Periods in time order; otherwise the biggest first (by the first measure)."""
+    dims = result.query.dimensions
+    if dims and DIMENSIONS[dims[0]].is_period:
+        result.rows.sort(key=lambda r: tuple((k is None, k or date.min) for k in r.keys))
+        return
+    first = result.query.measures[0] if result.query.measures else "count"
+    result.rows.sort(key=lambda r: (-(r.values.get(first) or 0), [str(x) for x in r.labels]))
+
+
+def pivot(result: Result, measure: str) -> tuple[list, list, dict]:
+    """Two dimensions crossed: row keys, column keys and ``{(row, col): value}``."""
+    rows, cols, cells = {}, {}, defaultdict(lambda: None)
+    for row in result.rows:
+        rows.setdefault(row.keys[0], row.labels[0])
+        cols.setdefault(row.keys[1], row.labels[1])
+        cells[row.keys] = row.values.get(measure)
+    return list(rows.items()), list(cols.items()), cells

@@ -1,0 +1,214 @@
+"""Seeded hand-out rows for the statistics tests, and the brute-force sums to check against.
+
+Rows are written straight through the ORM (stats only reads them): a branch tree
+深圳 > 福田 > 福田营业部 and 深圳 > 南山, two providers, three gifts in two categories,
+two rules, policies with varied product/channel/agent/vehicle type, and hand-outs of
+every status at moments that straddle month ends in Shanghai time.
+"""
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import Group
+
+from distribution.models import (
+    LIVE_STATUSES,
+    Distribution,
+    DistributionItem,
+    DistributionStatus,
+    ItemStatus,
+    Rule,
+    RuleStatus,
+)
+from giftplatform.roles import apply_roles
+from giftplatform.services import branch_save
+from gifts.models import GiftKind
+from policies.models import Product
+from tests.factories import (
+    CategoryFactory,
+    GiftFactory,
+    PolicyFactory,
+    ProviderFactory,
+    UserFactory,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# 2026-01-31 23:30 in Shanghai is 15:30 UTC: January, not February.
+MONTH_END_EDGE = datetime(2026, 1, 31, 23, 30, tzinfo=SHANGHAI)
+CANCELLED = (DistributionStatus.CANCELLED, DistributionStatus.REJECTED)
+
+
+@dataclass
+class World:
+    branches: dict
+    gifts: list
+    rules: list
+    providers: list
+
+
+def build_world() -> World:
+    shenzhen = branch_save(code="4403", name="深圳分公司", parent=None)[0]
+    futian = branch_save(code="440304", name="福田支公司", parent=shenzhen)[0]
+    nanshan = branch_save(code="440305", name="南山支公司", parent=shenzhen)[0]
+    desk = branch_save(code="44030401", name="福田营业部", parent=futian)[0]
+    providers = [ProviderFactory(code="S001"), ProviderFactory(code="S002")]
+    categories = [
+        CategoryFactory(code="C01", name="车品"),
+        CategoryFactory(code="C02", name="服务"),
+    ]
+    gifts = [
+        GiftFactory(code="G1", name="车载吸尘器", category=categories[0], provider=providers[0]),
+        GiftFactory(
+            code="G2",
+            name="洗车券",
+            kind=GiftKind.SERVICE,
+            category=categories[1],
+            provider=providers[1],
+            face_value=Decimal("50.00"),
+            unit_cost=Decimal("30.00"),
+        ),
+        GiftFactory(code="G3", name="=SUM(A1)", category=categories[0], provider=providers[1]),
+    ]
+    rules = [
+        Rule.objects.create(code=code, name=code, status=RuleStatus.ACTIVE, all_policies=True)
+        for code in ("R-NEW", "R-RENEW")
+    ]
+    return World(
+        branches={"shenzhen": shenzhen, "futian": futian, "nanshan": nanshan, "desk": desk},
+        gifts=gifts,
+        rules=rules,
+        providers=providers,
+    )
+
+
+def add_distributions(world: World, count: int, seed: int = 7) -> None:
+    """``count`` hand-outs (1-2 lines each) over the world's branches, seeded."""
+    rng = random.Random(seed)
+    branches = list(world.branches.values())
+    policies = [
+        PolicyFactory(
+            branch=rng.choice(branches),
+            product=rng.choice(Product.values),
+            channel=rng.choice(["直销", "代理", ""]),
+            agent_code=rng.choice(["A01", "A02"]),
+            vehicle_type=rng.choice(["轿车", "货车"]),
+            premium=Decimal(rng.randrange(80000, 600000)) / 100,
+        )
+        for _ in range(max(count // 2, 1))
+    ]
+    slots = defaultdict(int)
+    start = Distribution.objects.count()
+    distributions, moments = [], []
+    for n in range(count):
+        policy, rule = rng.choice(policies), rng.choice(world.rules)
+        status = rng.choice(DistributionStatus.values)
+        slots[(policy.pk, rule.code)] += 1
+        moment = MONTH_END_EDGE + timedelta(minutes=rng.choice([-5, 0, 29, 31, 90]))
+        moment += timedelta(days=rng.choice([0, 0, -31, 28, 59, 120, 400]))
+        moments.append(moment)
+        distributions.append(
+            Distribution(
+                number=f"D{start + n:08d}",
+                policy=policy,
+                rule=rule,
+                rule_code=rule.code,
+                slot=slots[(policy.pk, rule.code)],
+                slot_limit=200,
+                branch=policy.branch,
+                status=status,
+                tax_treatment="sale",
+                total_value=0,
+                total_cost=0,
+                idempotency_key=f"stats-{seed}-{start + n}",
+                cancelled_at=moment if status == DistributionStatus.CANCELLED else None,
+                cancel_reason="测试" if status == DistributionStatus.CANCELLED else "",
+            )
+        )
+    Distribution.objects.bulk_create(distributions)
+    for distribution, moment in zip(distributions, moments, strict=True):
+        distribution.created_at = moment
+    Distribution.objects.bulk_update(distributions, ["created_at"])
+    items = []
+    for distribution in distributions:
+        for gift in rng.sample(world.gifts, rng.choice([1, 1, 2])):
+            items.append(
+                DistributionItem(
+                    distribution=distribution,
+                    gift=gift,
+                    quantity=rng.choice([1, 1, 2, 3]),
+                    unit_value=gift.face_value,
+                    unit_cost=gift.unit_cost,
+                    provider=gift.provider,
+                    status=ItemStatus.CANCELLED
+                    if distribution.status in CANCELLED
+                    else ItemStatus.TO_SHIP,
+                )
+            )
+    DistributionItem.objects.bulk_create(items)
+
+
+def analyst(username: str, branch, role: str = "auditor"):
+    apply_roles()
+    user = UserFactory(username=username, branch=branch)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def brute_force_rows(branch_path: str, cancelled: bool = False) -> list[dict]:
+    """Every gift line under ``branch_path`` as a plain dict, computed in Python."""
+    wanted = set(CANCELLED) if cancelled else set(LIVE_STATUSES)
+    rows = []
+    for item in DistributionItem.objects.select_related(
+        "distribution__policy", "distribution__branch", "gift"
+    ):
+        d = item.distribution
+        if d.status not in wanted or not d.branch.path.startswith(branch_path):
+            continue
+        local = d.created_at.astimezone(SHANGHAI)
+        rows.append(
+            {
+                "distribution": d.pk,
+                "policy": d.policy_id,
+                "premium": d.policy.premium,
+                "branch_path": d.branch.path,
+                "gift": item.gift_id,
+                "category": item.gift.category_id,
+                "kind": item.gift.kind,
+                "provider": item.provider_id,
+                "rule": d.rule_code,
+                "product": d.policy.product,
+                "channel": d.policy.channel,
+                "agent": d.policy.agent_code,
+                "vehicle_type": d.policy.vehicle_type,
+                "status": d.status,
+                "month": local.date().replace(day=1),
+                "year": local.date().replace(month=1, day=1),
+                "day": local.date(),
+                "week": local.date() - timedelta(days=local.weekday()),
+                "quarter": local.date().replace(month=(local.month - 1) // 3 * 3 + 1, day=1),
+                "units": item.quantity,
+                "value": item.quantity * item.unit_value,
+                "cost": item.quantity * item.unit_cost,
+            }
+        )
+    return rows
+
+
+def brute_force_totals(rows: list[dict]) -> dict:
+    premiums = {r["policy"]: r["premium"] for r in rows}
+    return {
+        "count": len({r["distribution"] for r in rows}),
+        "units": sum(r["units"] for r in rows),
+        "value": sum((r["value"] for r in rows), Decimal("0.00")),
+        "cost": sum((r["cost"] for r in rows), Decimal("0.00")),
+        "policies": len(premiums),
+        "premium": sum(premiums.values(), Decimal("0.00")),
+    }
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
