@@ -13,6 +13,7 @@ from django.db import connection, connections
 
 from distribution import loaders
 from distribution.models import DistributionItem, ItemStatus
+from distribution.services import DistributionRefused, distribution_cancel
 from distribution.services.redemption import Refusal, VoucherRefused, voucher_redeem
 from gifts.models import VoucherCode, VoucherStatus
 from tests.factories import PolicyFactory
@@ -102,3 +103,37 @@ def test_concurrent_redemptions_of_a_policys_codes_stay_within_its_uses(futian, 
         ).count()
         == 3
     )
+
+
+def test_a_redemption_racing_a_cancellation_never_both_succeed(futian, carwash, washer):
+    """Each round: one redemption and one cancellation of its hand-out, released together."""
+    for round_no in range(8):
+        policy = PolicyFactory(branch=futian, contract_services={"road_rescue": 1})
+        voucher = rescue_voucher(carwash, policy)
+        distribution = voucher.distribution_items.get().distribution
+        results = {}
+
+        def redeem(voucher=voucher, plate=policy.plate, results=results):
+            try:
+                voucher_redeem(actor=washer, code=voucher.code, plate=plate, place="店")
+                results["redeem"] = "ok"
+            except VoucherRefused as refused:
+                results["redeem"] = refused.code
+
+        def cancel(distribution=distribution, results=results):
+            try:
+                distribution_cancel(actor=None, distribution=distribution, reason="退回")
+                results["cancel"] = "ok"
+            except DistributionRefused:
+                results["cancel"] = "refused"
+
+        storm([redeem, cancel])
+
+        voucher.refresh_from_db()
+        item = DistributionItem.objects.get(voucher=voucher)
+        if results["redeem"] == "ok":
+            assert results["cancel"] == "refused", round_no
+            assert (voucher.status, item.status) == (VoucherStatus.REDEEMED, ItemStatus.REDEEMED)
+        else:
+            assert (results["redeem"], results["cancel"]) == (Refusal.NOT_ISSUED, "ok"), round_no
+            assert (voucher.status, item.status) == (VoucherStatus.AVAILABLE, ItemStatus.CANCELLED)
