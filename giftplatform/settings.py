@@ -250,6 +250,10 @@ IMPORT_PARALLEL_START_METHOD = env.str("IMPORT_PARALLEL_START_METHOD", default="
 # take 5-15 s to write on one core, inside a web worker's timeout; bigger extracts
 # belong to a background job.
 EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=50_000)
+# Suppliers ship a physical gift within this many mainland working days (weekends and
+# public holidays not counted); past it the item is flagged overdue in the portal and
+# on the staff's overdue list.
+SHIPMENT_SLA_WORKING_DAYS = env.int("SHIPMENT_SLA_WORKING_DAYS", default=3)
 
 # Tasks run inline unless a broker is configured (later issues move imports to Celery).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
