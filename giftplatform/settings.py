@@ -255,6 +255,11 @@ EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=50_000)
 # on the staff's overdue list.
 SHIPMENT_SLA_WORKING_DAYS = env.int("SHIPMENT_SLA_WORKING_DAYS", default=3)
 
+# Providers: a contract ending within this many days is flagged (list and page); their
+# documents (contract, licence: PDF, JPEG or PNG by content) may be at most this big.
+PROVIDER_CONTRACT_WARNING_DAYS = env.int("PROVIDER_CONTRACT_WARNING_DAYS", default=30)
+PROVIDER_DOCUMENT_MAX_BYTES = env.int("PROVIDER_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
 # Tasks run inline unless a broker is configured (later issues move imports to Celery).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 POLICY_SOURCE_URL = env.str("POLICY_SOURCE_URL", default="")
