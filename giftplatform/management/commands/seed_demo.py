@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from stdnum.cn import uscc
 
 from distribution.demo import QUOTAS, RULES, seed_rules_and_quotas
+from distribution.demo_redemptions import seed_issued_vouchers
 from giftplatform.demo.generators import (
     CONTRACT_SERVICE_NAMES,
     DEMO_BRANCH_CODES,
@@ -230,6 +231,7 @@ class Command(BaseCommand):
             self.seed_vouchers(gifts)
             self.seed_policies(policies, branches)
             self.seed_rules(users)
+            seed_issued_vouchers(stdout=self.stdout)  # codes for the service portal
         self.print_logins(users)
 
     def report(self, what: str, created: int, total: int) -> None:
