@@ -37,7 +37,7 @@ from giftplatform.services import branch_save
 from gifts.imports.sheets_out import write_template
 from gifts.models import ImportJob, ImportKind, ImportStatus
 from policies.models import PiiField, PiiReveal
-from suppliers.models import ProviderKind
+from suppliers.models import DocumentType, ProviderDocument, ProviderKind, Settlement
 from tests.distribution.conftest import make_quota, make_rule, stocked_gift, voucher_gift
 from tests.factories import CategoryFactory, PolicyFactory, ProviderFactory, UserFactory
 
@@ -168,6 +168,7 @@ def build_world(media_root: Path) -> World:
         world, "other_provider", futian, providers["S002"], providers["P002"], category, actor
     )
     _reference_rows(world, category)
+    _provider_rows(world, media_root)
     _import_jobs(world, [*users.values(), sibling_owner], media_root)
     return world
 
@@ -204,6 +205,26 @@ def _reference_rows(world: World, category) -> None:
             ),
         }
     )
+
+
+def _provider_rows(world: World, media_root: Path) -> None:
+    """A document and a settlement of the own and of the other supplier."""
+    for position, code in (("own", "S001"), ("other_provider", "S002")):
+        provider = world.providers[code]
+        stored = f"providers/{code}/{position}.pdf"
+        (media_root / "providers" / code).mkdir(parents=True, exist_ok=True)
+        (media_root / stored).write_bytes(b"%PDF-1.4\n%%EOF\n")
+        world.rows[("suppliers.providerdocument", position)] = ProviderDocument.objects.create(
+            provider=provider,
+            doc_type=DocumentType.CONTRACT,
+            file=stored,
+            original_name="合同.pdf",
+            content_type="application/pdf",
+            size=14,
+        )
+        world.rows[("suppliers.settlement", position)] = Settlement.objects.create(
+            provider=provider, period_start="2026-10-01", period_end="2026-10-31"
+        )
 
 
 def _import_jobs(world: World, users, media_root: Path) -> None:

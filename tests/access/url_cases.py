@@ -34,6 +34,9 @@ POST_ONLY = {
 }
 # Object URLs whose row is not the model's plain row.
 ROW_OVERRIDES = {
+    "admin:suppliers_provider_document": "suppliers.providerdocument",
+    "admin:suppliers_provider_portal_user_deactivate": "giftplatform.user",
+    "admin:suppliers_provider_portal_user_password": "giftplatform.user",
     "admin:distribution_rule_submit": "distribution.draft_rule",
     "admin:auth_user_password_change": "giftplatform.user",
 }
