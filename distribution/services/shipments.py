@@ -90,8 +90,16 @@ def _mark_fully_shipped(plan: Plan, user) -> None:
         if item.shipped + quantity >= item.quantity:
             item.status = ItemStatus.SHIPPED
             done.append(item)
-    if done:
-        bulk_update_with_history(done, DistributionItem, ["status"], default_user=user)
+    _set_status(done, ItemStatus.SHIPPED, user)
+
+
+def _set_status(items, status: str, user) -> None:
+    """One UPDATE for every item (all get the same status) and their history rows in bulk:
+    Django's bulk_update would write a CASE per row for a value they all share."""
+    if not items:
+        return
+    DistributionItem.objects.filter(pk__in=[item.pk for item in items]).update(status=status)
+    DistributionItem.history.bulk_history_create(items, update=True, default_user=user)
 
 
 def shipments_commit(
@@ -168,7 +176,10 @@ def shipment_mark_delivered(*, actor, provider, shipment_ids, delivered_at=None)
         for parcel in parcels:
             parcel.delivered_at = delivered_at
         if parcels:
-            bulk_update_with_history(parcels, Shipment, ["delivered_at"], default_user=user)
+            Shipment.objects.filter(pk__in=[p.pk for p in parcels]).update(
+                delivered_at=delivered_at
+            )
+            Shipment.history.bulk_history_create(parcels, update=True, default_user=user)
         # Items on these parcels with no parcel left undelivered (FOR UPDATE refuses
         # DISTINCT, hence the ids first).
         carried = ShipmentLine.objects.filter(shipment__in=parcels).values("item_id")
@@ -180,8 +191,7 @@ def shipment_mark_delivered(*, actor, provider, shipment_ids, delivered_at=None)
         )
         for item in items:
             item.status = ItemStatus.DELIVERED
-        if items:
-            bulk_update_with_history(items, DistributionItem, ["status"], default_user=user)
+        _set_status(items, ItemStatus.DELIVERED, user)
     return len(parcels)
 
 
