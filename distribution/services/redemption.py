@@ -264,9 +264,19 @@ def _mark_redeemed(actor, voucher, item, plate, place, now) -> VoucherCode:
         voucher = VoucherCode.objects.select_related("gift").get(pk=voucher.pk)
         raise state_refusal(voucher, live_item(voucher), local_date(now)) or missing()
     voucher.refresh_from_db()
-    # update() writes no history row: write the one that says who redeemed it, when.
+    # update() writes no history row: write the one that says who redeemed it, when and
+    # where. Codes arrive by bulk import and are issued by update(), so this row often
+    # has no predecessor to diff against: its reason says what happened.
+    reason = _("Redeemed at %(place)s for %(plate)s") % {
+        "place": voucher.redeemed_place or "—",
+        "plate": voucher.redeemed_plate or "—",
+    }
     VoucherCode.history.bulk_history_create(
-        [voucher], update=True, default_user=who, default_date=now
+        [voucher],
+        update=True,
+        default_user=who,
+        default_date=now,
+        default_change_reason=reason[:100],
     )
     item.status = ItemStatus.REDEEMED
     item._history_user = who

@@ -219,3 +219,16 @@ def test_export_is_the_filtered_history_as_a_sheet_logged(
     assert body[0][0] == datetime.datetime(2026, 11, 20, 9, 0)
     log = ExportLog.objects.get()
     assert (log.user, log.row_count, log.model_label) == (washer, 2, "gifts.vouchercode")
+
+
+def test_the_audit_page_shows_the_redemption_with_who_and_when(client, voucher, washer, superuser):
+    when = datetime.datetime(2026, 11, 25, 14, 5, tzinfo=SHANGHAI)
+    plate = voucher.distribution_items.get().distribution.policy.plate
+    voucher_redeem(actor=washer, code=voucher.code, plate=plate, place="车洁福田店", when=when)
+    client.force_login(superuser)
+
+    response = client.get(reverse("audit"), {"model": "gifts.vouchercode"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert voucher.code in page and "车洁福田店" in page and washer.full_name in page

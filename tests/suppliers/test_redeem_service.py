@@ -71,6 +71,7 @@ def test_redeeming_marks_the_code_and_its_hand_out_once_with_who_when_where(
     latest = done.history.order_by("-history_id").first()
     assert (latest.status, latest.history_user, latest.history_type) == ("redeemed", washer, "~")
     assert latest.history_date == NOW
+    assert "福田店" in latest.history_change_reason  # no predecessor to diff: the reason says
     item_history = item_of(voucher).history.order_by("-history_id").first()
     assert (item_history.status, item_history.history_user) == ("redeemed", washer)
 
