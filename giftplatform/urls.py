@@ -10,6 +10,7 @@ urlpatterns = [
     path("workbench/", include("distribution.urls")),
     path("policies/", include("policies.urls")),
     path("portal/", include("suppliers.portal.urls")),
+    path("stats/", include("stats.urls")),
     path("audit/", audit.audit_log, name="audit"),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

@@ -1,0 +1,146 @@
+"""The statistics pages through Django's client: permission, scope, drill-down, query
+counts that stay flat as rows grow, and the export equal to the page's table."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from giftplatform.models import ExportLog
+from giftplatform.sheets.writer import neutralize
+from tests.stats.world import add_distributions, analyst
+
+WHOLE_RANGE = {"date_from": "2024-01-01", "date_to": "2028-12-31"}
+
+
+def _get(client, user, name, **params):
+    client.force_login(user)
+    return client.get(reverse(name), params)
+
+
+@pytest.mark.parametrize("name", ["stats:overview", "stats:grouped", "stats:grouped_export"])
+def test_staff_without_the_permission_get_403(client, world, name):
+    clerk = analyst("clerk_ft", world.branches["futian"], role="counter_staff")
+    assert _get(client, clerk, name).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["stats:overview", "stats:grouped"])
+def test_anonymous_visitors_go_to_the_sign_in_page(client, world, name):
+    assert client.get(reverse(name)).status_code == 302
+
+
+@pytest.mark.parametrize("role", ["auditor", "branch_admin", "platform_admin"])
+def test_roles_holding_view_statistics_read_the_pages(client, world, role):
+    user = analyst(f"u_{role}", world.branches["futian"], role=role)
+    assert _get(client, user, "stats:overview", **WHOLE_RANGE).status_code == 200
+    assert _get(client, user, "stats:grouped", **WHOLE_RANGE).status_code == 200
+
+
+def test_a_futian_analyst_never_sees_nanshan(client, world, analyst_futian):
+    nanshan = world.branches["nanshan"]
+    for name in ("stats:overview", "stats:grouped"):
+        page = _get(client, analyst_futian, name, **WHOLE_RANGE)
+        assert page.status_code == 200
+        assert "南山" not in page.content.decode()
+    for name in ("stats:overview", "stats:grouped", "stats:grouped_export"):
+        response = _get(client, analyst_futian, name, branch=nanshan.pk, **WHOLE_RANGE)
+        assert response.status_code == 404, name
+    sheet = _sheet(_get(client, analyst_futian, "stats:grouped_export", **WHOLE_RANGE))
+    assert not any("南山" in str(cell) for row in sheet for cell in row if cell)
+
+
+def test_drill_down_shows_the_children_of_the_branch(client, world, analyst_shenzhen):
+    top = _get(client, analyst_shenzhen, "stats:grouped", dimension="branch", **WHOLE_RANGE)
+    labels = {row[0] for row in top.context["table"].rows}
+    assert labels <= {"深圳分公司", "福田支公司", "南山支公司"}
+    assert "福田营业部" not in labels
+    futian = world.branches["futian"]
+    assert f"branch={futian.pk}" in top.content.decode()
+    drill = _get(
+        client,
+        analyst_shenzhen,
+        "stats:grouped",
+        dimension="branch",
+        branch=futian.pk,
+        **WHOLE_RANGE,
+    )
+    assert {row[0] for row in drill.context["table"].rows} <= {"福田支公司", "福田营业部"}
+    assert "福田营业部" in drill.content.decode()
+    missing = _get(client, analyst_shenzhen, "stats:grouped", branch=999999)
+    assert missing.status_code == 404
+
+
+def _sheet(response) -> list[tuple]:
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    return list(book.active.iter_rows(values_only=True))
+
+
+def _cell(value):
+    """A value as the sheet holds it: numbers as floats, blanks as None, formulas quoted."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | Decimal):
+        return float(value)
+    return neutralize(value)
+
+
+@pytest.mark.parametrize(
+    "params", [{"dimension": "gift"}, {"dimension": "month", "across": "rule"}]
+)
+def test_the_export_holds_the_page_table(client, world, analyst_shenzhen, params):
+    params = {**params, **WHOLE_RANGE, "measures": ["count", "value", "premium", "cost_ratio"]}
+    page = _get(client, analyst_shenzhen, "stats:grouped", **params)
+    table = page.context["table"]
+    sheet = _sheet(_get(client, analyst_shenzhen, "stats:grouped_export", **params))
+    notes, header, data = sheet[:2], sheet[2], sheet[3:]
+    assert "2024-01-01" in notes[1][0]
+    assert list(header) == table.headers
+    # The sheet holds the page's cells; text a spreadsheet would run carries an apostrophe.
+    expected = [[_cell(v) for v in row] for row in [*table.rows, table.total]]
+    assert [[_cell(v) for v in row] for row in data] == expected
+    assert ExportLog.objects.filter(model_label="stats.statistics").count() == 1
+
+
+def test_formula_like_names_are_written_as_text(client, world, analyst_shenzhen):
+    params = {"dimension": "gift", **WHOLE_RANGE}
+    sheet = _sheet(_get(client, analyst_shenzhen, "stats:grouped_export", **params))
+    assert "'=SUM(A1)" in [row[0] for row in sheet[3:]]
+
+
+def _count_queries(client, user, name, params) -> int:
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse(name), params).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("stats:overview", WHOLE_RANGE),
+        ("stats:grouped", {"dimension": "branch", "across": "gift", "cancelled": "on"}),
+        ("stats:grouped_export", {"dimension": "month", "measures": ["premium"]}),
+    ],
+)
+def test_query_counts_stay_flat_as_rows_grow(client, world, analyst_shenzhen, name, params):
+    params = {**WHOLE_RANGE, **params}
+    before = _count_queries(client, analyst_shenzhen, name, params)
+    add_distributions(world, 60, seed=11)
+    assert _count_queries(client, analyst_shenzhen, name, params) == before
+
+
+def test_the_overview_compares_with_the_previous_period(client, world, analyst_shenzhen):
+    page = _get(
+        client, analyst_shenzhen, "stats:overview", date_from="2026-02-01", date_to="2026-02-28"
+    )
+    assert page.context["previous_from"] == date(2026, 1, 4)
+    assert page.context["previous_to"] == date(2026, 1, 31)
+    assert [c.measure for c in page.context["comparisons"]] == ["count", "units", "value", "cost"]
+    assert 'data-chart="chart-branch"' in page.content.decode()
