@@ -24,6 +24,7 @@ from distribution.services import (
     distribution_mark_recovery,
     distribution_reject,
 )
+from distribution.shipment_admin import ShippingFilter, parcels_of
 from giftplatform.admin_exports import ExportAdminMixin
 from giftplatform.admin_scoping import (
     EstimatedCountPaginator,
@@ -85,17 +86,27 @@ class ToRecoverFilter(admin.SimpleListFilter):
 
 class ItemsFormSet(BaseInlineFormSet):
     def get_queryset(self):
-        return super().get_queryset().select_related("gift", "voucher")
+        return (
+            super()
+            .get_queryset()
+            .select_related("gift", "voucher")
+            .prefetch_related("shipment_lines__shipment")
+        )
 
 
 class DistributionItemInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = DistributionItem
     formset = ItemsFormSet
-    fields = readonly_fields = ["gift", "quantity", "unit_value", "status", "voucher_code"]
+    fields = ["gift", "quantity", "unit_value", "status", "voucher_code", "parcels"]
+    readonly_fields = fields
 
     @admin.display(description=gettext_lazy("voucher code"))
     def voucher_code(self, item):
         return item.voucher.code if item.voucher_id else "—"
+
+    @admin.display(description=gettext_lazy("parcels"))
+    def parcels(self, item):
+        return parcels_of(item)
 
 
 class QuotaChargeInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -115,6 +126,7 @@ class DistributionAdmin(ExportAdminMixin, ConfirmPagesMixin, ScopedAdminMixin, a
     list_filter = [
         "status",
         ToRecoverFilter,
+        ShippingFilter,
         ("branch", ScopedRelatedFieldListFilter),
         ("rule", ScopedRelatedFieldListFilter),
         "tax_treatment",

@@ -20,6 +20,7 @@ from distribution.models import (
     Distribution,
     DistributionItem,
     DistributionStatus,
+    ShipmentLine,
     TaxTreatment,
 )
 from distribution.quota_math import format_money, format_units
@@ -41,8 +42,14 @@ def policy_search(*, user, text: str) -> list[Policy]:
 
 
 def distributions_with_items(queryset: QuerySet) -> QuerySet:
-    """Distributions with their rule, actor and items (gift, voucher): two queries."""
-    items = DistributionItem.objects.select_related("gift", "voucher").order_by("id")
+    """Distributions with their rule, actor and items (gift, voucher) and the items'
+    parcels (courier, tracking no.): three queries, however many distributions."""
+    lines = ShipmentLine.objects.select_related("shipment").order_by("shipment__shipped_at", "pk")
+    items = (
+        DistributionItem.objects.select_related("gift", "voucher")
+        .prefetch_related(Prefetch("shipment_lines", queryset=lines))
+        .order_by("id")
+    )
     return queryset.select_related("policy", "rule", "created_by").prefetch_related(
         Prefetch("items", queryset=items)
     )
