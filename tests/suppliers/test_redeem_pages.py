@@ -20,6 +20,7 @@ from tests.suppliers.redeem_support import (  # noqa: F401
     carwash,
     issued_voucher,
     portal_user,
+    rescue_voucher,
     rival,
     rival_user,
     washer,
@@ -232,3 +233,20 @@ def test_the_audit_page_shows_the_redemption_with_who_and_when(client, voucher, 
     assert response.status_code == 200
     page = response.content.decode()
     assert voucher.code in page and "车洁福田店" in page and washer.full_name in page
+
+
+def test_a_contract_service_shows_the_policys_uses_left(signed_in, carwash, futian):
+    rescue_policy = PolicyFactory(branch=futian, contract_services={"road_rescue": 3})
+    rescue = rescue_voucher(carwash, rescue_policy)
+    response = signed_in.get(LOOKUP, {"code": rescue.code})
+    info = response.context["info"]
+    assert (info.contract_service, info.uses_left) == (_("road rescue"), 3)
+    assert _("Uses of the service left on the policy") in response.content.decode()
+
+
+def test_the_redeem_form_offers_the_last_place_again(signed_in, carwash, voucher, futian):
+    data = {"code": voucher.code, "plate": "粤B12345", "place": "车洁福田店", "confirm": "1"}
+    signed_in.post(REDEEM, data)
+    other = issued_voucher(carwash, branch=futian)
+    response = signed_in.get(LOOKUP, {"code": other.code})
+    assert response.context["redeem_form"].initial["place"] == "车洁福田店"
