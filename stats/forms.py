@@ -21,6 +21,20 @@ def month_to_date() -> tuple[date, date]:
     return today.replace(day=1), today
 
 
+def with_defaults(query_dict, **defaults):
+    """The GET data with the defaults filled in, so the form shows what the page used."""
+    data = query_dict.copy()
+    start, end = month_to_date()
+    defaults = {"date_from": start.isoformat(), "date_to": end.isoformat(), **defaults}
+    for name, value in defaults.items():
+        if not data.get(name):
+            if isinstance(value, list | tuple):
+                data.setlist(name, list(value))
+            else:
+                data[name] = value
+    return data
+
+
 class PeriodForm(forms.Form):
     """A date range (local days, both included) and an optional branch subtree.
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from distribution.models import LIVE_STATUSES, DistributionItem, DistributionStatus
 from giftplatform.access import branch_scope, restrict
@@ -60,6 +61,7 @@ class Result:
     total: dict[str, object] = field(default_factory=dict)
     # Branch dimension: the children rolled up to, by id (for drill-down links).
     branches: dict[int, Branch] = field(default_factory=dict)
+    rollup_root: Branch | None = None  # its own lines form one row, not drilled into
 
 
 def local_start(day: date) -> datetime:
@@ -122,6 +124,7 @@ def _key_expressions(user, query: StatsQuery, result: Result) -> dict[str, objec
             result.branches = {child.pk: child for child in children}
             if root is not None:
                 result.branches[root.pk] = root
+                result.rollup_root = root
             expressions[f"k{position}"] = _branch_expression(root, children)
         else:
             expressions[f"k{position}"] = dimension.expression()
@@ -145,7 +148,7 @@ def grouped(*, user, query: StatsQuery) -> Result:
                     _key(code, record[n]) for code, n in zip(query.dimensions, names, strict=True)
                 )
             ] = record
-        labels = _labels(query, list(rows), result.branches)
+        labels = _labels(query, list(rows), _branch_names(result))
     else:
         labels = {}
     total = items.aggregate(**summed)
@@ -222,6 +225,14 @@ def _premiums(items: QuerySet, keys: dict, dimensions: tuple[str, ...]) -> dict[
     }
 
 
+def _branch_names(result: Result) -> dict[int, str]:
+    names = {pk: branch.name for pk, branch in result.branches.items()}
+    if result.rollup_root is not None:
+        root = result.rollup_root
+        names[root.pk] = _("%(branch)s (own)") % {"branch": root.name}
+    return names
+
+
 def _labels(query: StatsQuery, found: list[tuple], branches: dict) -> dict:
     """Display names per key: names grouped in the same query would split a group whose
     name changed, so they are read once per dimension from the keys found (one query each
@@ -246,7 +257,7 @@ def _names(code: str, values: set, branches: dict) -> dict:
         found = dict(models[code].objects.filter(pk__in=values).values_list("pk", "name"))
         return {v: found.get(v, "—") for v in values}
     if code == "branch":
-        return {v: branches[v].name if v in branches else "—" for v in values}
+        return {v: branches.get(v, "—") for v in values}
     if dimension.choices:
         return {v: str(dimension.choices.get(v, v or "—")) for v in values}
     if dimension.is_period:

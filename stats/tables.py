@@ -37,7 +37,7 @@ def flat_table(result: Result) -> Table:
         key_columns=len(dims),
         money_columns={len(dims) + i for i, m in enumerate(measures) if MEASURES[m].money},
     )
-    root = query.branch.pk if query.branch is not None else None
+    root = result.rollup_root.pk if result.rollup_root is not None else None
     for row in result.rows:
         table.rows.append([*row.labels, *(row.values.get(m) for m in measures)])
         branch_id = row.keys[0] if dims and dims[0] == "branch" else None

@@ -25,7 +25,8 @@ from giftplatform.models import Branch
 from giftplatform.services import export_record
 from giftplatform.sheets.export import write_export
 from stats import charts, dashboard
-from stats.forms import GroupedForm, PeriodForm
+from stats.dimensions import DEFAULT_MEASURES
+from stats.forms import GroupedForm, PeriodForm, with_defaults
 from stats.selectors import StatsQuery, grouped
 from stats.tables import flat_table, pivot_table
 
@@ -73,9 +74,7 @@ def _trail(request, branch: Branch | None) -> list[Branch]:
 def overview(request):
     """This period against the one before, trend, branches, categories, pools, stock,
     vouchers."""
-    form = PeriodForm(request.GET or None, user=request.user)
-    if not form.is_bound:
-        form = PeriodForm({}, user=request.user)
+    form = PeriodForm(with_defaults(request.GET), user=request.user)
     branch = _branch(request, form)
     context = {"form": form, "branch": branch, "trail": _trail(request, branch)}
     if form.is_valid():
@@ -125,10 +124,14 @@ def _query_string(request, drop=()) -> str:
     return urlencode(pairs)
 
 
+def grouped_defaults(query_dict):
+    return with_defaults(query_dict, dimension="branch", measures=DEFAULT_MEASURES)
+
+
 @stats_page
 def grouped_report(request):
     """Measures by one or two dimensions with filters; a chart, the table, drill-down."""
-    form = GroupedForm(request.GET or {}, user=request.user)
+    form = GroupedForm(grouped_defaults(request.GET), user=request.user)
     branch = _branch(request, form)
     context = {"form": form, "branch": branch, "trail": _trail(request, branch)}
     if form.is_valid():
@@ -151,7 +154,7 @@ def grouped_report(request):
 @stats_page
 def grouped_export(request):
     """The grouped table as .xlsx, filters in the header rows; logged like every export."""
-    form = GroupedForm(request.GET or {}, user=request.user)
+    form = GroupedForm(grouped_defaults(request.GET), user=request.user)
     branch = _branch(request, form)
     if not form.is_valid():
         return grouped_report(request)

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from giftplatform.models import ExportLog
 from giftplatform.sheets.writer import neutralize
@@ -57,7 +58,7 @@ def test_a_futian_analyst_never_sees_nanshan(client, world, analyst_futian):
 def test_drill_down_shows_the_children_of_the_branch(client, world, analyst_shenzhen):
     top = _get(client, analyst_shenzhen, "stats:grouped", dimension="branch", **WHOLE_RANGE)
     labels = {row[0] for row in top.context["table"].rows}
-    assert labels <= {"深圳分公司", "福田支公司", "南山支公司"}
+    assert labels <= {own("深圳分公司"), "福田支公司", "南山支公司"}
     assert "福田营业部" not in labels
     futian = world.branches["futian"]
     assert f"branch={futian.pk}" in top.content.decode()
@@ -69,10 +70,16 @@ def test_drill_down_shows_the_children_of_the_branch(client, world, analyst_shen
         branch=futian.pk,
         **WHOLE_RANGE,
     )
-    assert {row[0] for row in drill.context["table"].rows} <= {"福田支公司", "福田营业部"}
+    assert {row[0] for row in drill.context["table"].rows} <= {own("福田支公司"), "福田营业部"}
+    # The branch drilled into is one row of its own lines, not a link to itself.
+    assert drill.context["table"].drill.count(None) == len(drill.context["table"].rows) - 1
     assert "福田营业部" in drill.content.decode()
     missing = _get(client, analyst_shenzhen, "stats:grouped", branch=999999)
     assert missing.status_code == 404
+
+
+def own(name: str) -> str:
+    return _("%(branch)s (own)") % {"branch": name}
 
 
 def _sheet(response) -> list[tuple]:

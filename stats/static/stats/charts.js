@@ -19,7 +19,6 @@
           type: spec.kind,
           data: s.data,
           stack: stacked ? "total" : undefined,
-          smooth: spec.kind === "line",
           connectNulls: true
         };
       })

@@ -1,0 +1,50 @@
+"""An auditor opens the statistics overview: the charts are drawn (canvas), Chinese renders."""
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pytest
+from django.utils import timezone
+
+from distribution.models import Quota, QuotaStatus, QuotaUsage
+from distribution.periods import period_start
+from tests.stats.world import add_distributions, analyst, build_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _login(page, live_server, username, target):
+    page.goto(f"{live_server.url}/admin/login/?{urlencode({'next': target})}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "correct-horse-battery")
+    page.click("input[type=submit]")
+
+
+def test_an_auditor_sees_the_charts(page, live_server, shoot):
+    world = build_world()
+    add_distributions(world, 60)
+    auditor = analyst("auditor_e2e", world.branches["shenzhen"])
+    quota = Quota.objects.create(
+        code="Q-MONTH",
+        name="月度礼品额度",
+        basis="gift_amount",
+        period="month",
+        limit=Decimal("10000"),
+        status=QuotaStatus.ACTIVE,
+        branch=world.branches["shenzhen"],
+    )
+    QuotaUsage.objects.create(
+        quota=quota, period_start=period_start("month", timezone.now()), used=Decimal("8600")
+    )
+    target = "/stats/?date_from=2025-10-01&date_to=2027-06-30"
+    _login(page, live_server, auditor.username, target)
+    page.wait_for_selector("[data-chart='chart-month'] canvas")
+    page.wait_for_selector("[data-chart='chart-branch'] canvas")
+    page.wait_for_selector("[data-chart='chart-category'] canvas")
+    page.wait_for_selector("[data-chart='chart-gauges'] canvas")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert "福田支公司" in page.content()
+    shoot(page, "overview")
+    page.goto(f"{live_server.url}/stats/grouped/?dimension=month&across=rule&date_from=2025-01-01")
+    page.wait_for_selector("[data-chart='chart-grouped'] canvas")
+    shoot(page, "grouped")

@@ -1,0 +1,118 @@
+"""The overview's reads: pools with warning level and burn-down, low stock, voucher rates,
+each within the user's scope."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from distribution.models import Quota, QuotaStatus, QuotaUsage
+from gifts.models import GiftKind, VoucherCode, VoucherStatus
+from stats import dashboard
+from tests.factories import GiftFactory
+from tests.stats.world import SHANGHAI
+
+MOMENT = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)
+
+
+def _pool(code, branch, used, limit="1000", period="month", warn="80"):
+    quota = Quota.objects.create(
+        code=code,
+        name=code,
+        basis="gift_amount",
+        period=period,
+        limit=Decimal(limit),
+        warn_percent=Decimal(warn),
+        status=QuotaStatus.ACTIVE,
+        branch=branch,
+    )
+    start = date(2026, 3, 1) if period == "month" else date(2026, 1, 1)
+    QuotaUsage.objects.create(quota=quota, period_start=start, used=Decimal(used))
+    return quota
+
+
+def test_burn_down_at_the_pace_so_far():
+    # 300 used in 10 days: 30 a day, 700 left: 23 more days, beyond a 31-day month.
+    assert (
+        dashboard.burn_down(
+            Decimal(300), Decimal(1000), date(2026, 3, 1), date(2026, 3, 10), date(2026, 3, 31)
+        )
+        is None
+    )
+    # 500 in 10 days: 50 a day, 500 left: 10 more days.
+    assert dashboard.burn_down(
+        Decimal(500), Decimal(1000), date(2026, 3, 1), date(2026, 3, 10), date(2026, 3, 31)
+    ) == date(2026, 3, 20)
+    assert dashboard.burn_down(
+        Decimal(1000), Decimal(1000), date(2026, 3, 1), date(2026, 3, 10), None
+    ) == date(2026, 3, 10)
+    assert (
+        dashboard.burn_down(Decimal(0), Decimal(1000), date(2026, 3, 1), date(2026, 3, 10), None)
+        is None
+    )
+
+
+def test_period_end():
+    assert dashboard.period_end("month", date(2026, 12, 1)) == date(2026, 12, 31)
+    assert dashboard.period_end("quarter", date(2026, 10, 1)) == date(2026, 12, 31)
+    assert dashboard.period_end("year", date(2026, 1, 1)) == date(2026, 12, 31)
+    assert dashboard.period_end("all", date(2000, 1, 1)) is None
+
+
+def test_pools_in_scope_with_their_level(world, analyst_futian, django_assert_max_num_queries):
+    branches = world.branches
+    _pool("FT-OK", branches["futian"], "100")
+    _pool("FT-WARN", branches["futian"], "850")
+    _pool("FT-FULL", branches["futian"], "1000")
+    _pool("NS", branches["nanshan"], "10")
+    with django_assert_max_num_queries(3):
+        pools = dashboard.quota_pools(user=analyst_futian, today=MOMENT.date(), moment=MOMENT)
+    assert {p.quota.code: p.level for p in pools} == {
+        "FT-OK": "ok",
+        "FT-WARN": "warn",
+        "FT-FULL": "full",
+    }
+    warn = next(p for p in pools if p.quota.code == "FT-WARN")
+    assert warn.percent == Decimal("85.00")
+    assert warn.runs_out_on == date(2026, 3, 11)  # 85 a day, 150 left
+
+
+def test_low_stock_and_vouchers_stay_in_scope(world, analyst_futian):
+    branches = world.branches
+    mine = GiftFactory(code="LOW-FT", branch=branches["futian"], low_stock_threshold=5)
+    GiftFactory(code="LOW-NS", branch=branches["nanshan"], low_stock_threshold=5)
+    stocked = GiftFactory(code="OK-FT", branch=branches["futian"], low_stock_threshold=0)
+    type(stocked).objects.filter(pk=stocked.pk).update(stock=10)
+    low, _tracked = dashboard.low_stock(user=analyst_futian)
+    codes = {g.code for g in low}
+    assert mine.code in codes and "LOW-NS" not in codes and "OK-FT" not in codes
+
+    wash_ft = GiftFactory(code="V-FT", kind=GiftKind.SERVICE, branch=branches["futian"])
+    wash_ns = GiftFactory(code="V-NS", kind=GiftKind.SERVICE, branch=branches["nanshan"])
+    statuses = [VoucherStatus.AVAILABLE] * 2 + [VoucherStatus.ISSUED] * 2 + [VoucherStatus.REDEEMED]
+    VoucherCode.objects.bulk_create(
+        VoucherCode(
+            gift=gift,
+            code=f"{gift.code}-{n}",
+            status=status,
+            issued_at=None if status == VoucherStatus.AVAILABLE else MOMENT,
+            redeemed_at=MOMENT if status == VoucherStatus.REDEEMED else None,
+        )
+        for gift in (wash_ft, wash_ns)
+        for n, status in enumerate(statuses)
+    )
+    rates = dashboard.voucher_rates(user=analyst_futian)
+    assert rates.total == 5
+    assert rates.issue_rate == Decimal("60.0")
+    assert rates.redemption_rate == Decimal("33.3")
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "previous"),
+    [
+        (date(2026, 2, 1), date(2026, 2, 28), (date(2026, 1, 4), date(2026, 1, 31))),
+        (date(2026, 3, 1), date(2026, 3, 1), (date(2026, 2, 28), date(2026, 2, 28))),
+    ],
+)
+def test_previous_range_has_the_same_length(date_from, date_to, previous):
+    assert dashboard.previous_range(date_from, date_to) == previous
