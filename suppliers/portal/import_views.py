@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from distribution.models import Courier
 from distribution.services.shipments import shipment_import
 from distribution.shipment_import import check_sheet, write_template
 from suppliers.portal.forms import SheetUploadForm
@@ -88,7 +89,11 @@ def _result(check, file_name: str, token: str) -> dict:
     for error in check.errors:
         text = f"{error.column}: {error.message}" if error.column else error.message
         problems.setdefault(error.row, []).append(text)
-    preview = [(row, problems.get(row.number, [])) for row in check.rows[:PREVIEW_ROWS]]
+    couriers = dict(Courier.choices)
+    preview = [
+        (row, problems.get(row.number, []), couriers.get(row.values.get("courier"), ""))
+        for row in check.rows[:PREVIEW_ROWS]
+    ]
     return {
         "check": check,
         "file_name": file_name,
