@@ -85,7 +85,9 @@ def find_voucher(actor, code: str) -> VoucherCode:
     wanted = to_code(code or "")
     if not wanted:
         raise missing()
-    voucher = providers_vouchers(actor).select_related("gift").filter(code=wanted).first()
+    voucher = (
+        providers_vouchers(actor).select_related("gift", "redeemed_by").filter(code=wanted).first()
+    )
     if voucher is None:
         raise missing()
     return voucher
