@@ -7,6 +7,9 @@ from stats.dimensions import DIMENSIONS, MEASURES
 from stats.selectors import Result
 
 PIE_DIMENSIONS = {"category", "kind", "product", "status"}
+# Bars and slices beyond this many are unreadable: the chart shows the biggest groups
+# (rows come sorted biggest first) and says so; the table and the export keep them all.
+MAX_GROUPS = 30
 
 
 def number(value):
@@ -23,33 +26,27 @@ def chart_for(result: Result, measure: str, *, title: str = "", kind: str = "") 
         kind = "line" if DIMENSIONS[dims[0]].is_period else "bar"
         if dims[0] in PIE_DIMENSIONS and len(dims) == 1:
             kind = "pie"
-    chart = {
+    labels = list(dict.fromkeys(str(row.labels[0]) for row in result.rows))
+    capped = not DIMENSIONS[dims[0]].is_period and len(labels) > MAX_GROUPS
+    labels = labels[:MAX_GROUPS] if capped else labels
+    if len(dims) == 1:
+        names = [str(MEASURES[measure].label)]
+    else:
+        names = list(dict.fromkeys(str(row.labels[1]) for row in result.rows))
+    figures: dict[str, dict] = {name: {} for name in names}
+    for row in result.rows:
+        name = names[0] if len(dims) == 1 else str(row.labels[1])
+        figures[name][str(row.labels[0])] = number(row.values.get(measure))
+    return {
         "kind": kind,
         "title": title or str(MEASURES[measure].label),
         "measure": str(MEASURES[measure].label),
-        "labels": [],
-        "series": [],
+        "capped": MAX_GROUPS if capped else None,
+        "labels": labels,
+        "series": [
+            {"name": name, "data": [figures[name].get(label) for label in labels]} for name in names
+        ],
     }
-    if len(dims) == 1:
-        chart["labels"] = [str(row.labels[0]) for row in result.rows]
-        chart["series"] = [
-            {
-                "name": str(MEASURES[measure].label),
-                "data": [number(row.values.get(measure)) for row in result.rows],
-            }
-        ]
-        return chart
-    labels = list(dict.fromkeys(row.labels[0] for row in result.rows))
-    series: dict[str, dict] = {}
-    for row in result.rows:
-        values = series.setdefault(str(row.labels[1]), {})
-        values[row.labels[0]] = number(row.values.get(measure))
-    chart["labels"] = [str(label) for label in labels]
-    chart["series"] = [
-        {"name": name, "data": [values.get(label) for label in labels]}
-        for name, values in series.items()
-    ]
-    return chart
 
 
 def gauges(pools) -> dict:

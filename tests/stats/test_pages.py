@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from giftplatform.models import ExportLog
 from giftplatform.sheets.writer import neutralize
+from stats.charts import MAX_GROUPS, chart_for
+from stats.selectors import StatsQuery, grouped
 from tests.stats.world import add_distributions, analyst
 
 WHOLE_RANGE = {"date_from": "2024-01-01", "date_to": "2028-12-31"}
@@ -151,3 +153,21 @@ def test_the_overview_compares_with_the_previous_period(client, world, analyst_s
     assert page.context["previous_to"] == date(2026, 1, 31)
     assert [c.measure for c in page.context["comparisons"]] == ["count", "units", "value", "cost"]
     assert 'data-chart="chart-branch"' in page.content.decode()
+
+
+def test_charts_carry_the_table_figures(world, analyst_shenzhen):
+    one = grouped(user=analyst_shenzhen, query=StatsQuery(dimensions=("gift",)))
+    chart = chart_for(one, "units")
+    assert chart["kind"] == "bar"
+    assert chart["labels"] == [row.labels[0] for row in one.rows]
+    assert chart["series"][0]["data"] == [row.values["units"] for row in one.rows]
+    crossed = grouped(user=analyst_shenzhen, query=StatsQuery(dimensions=("month", "rule")))
+    chart = chart_for(crossed, "count")
+    assert chart["kind"] == "line"
+    assert {s["name"] for s in chart["series"]} == {"R-NEW", "R-RENEW"}
+    cells = {(row.labels[0], row.labels[1]): row.values["count"] for row in crossed.rows}
+    for series in chart["series"]:
+        for label, value in zip(chart["labels"], series["data"], strict=True):
+            assert value == cells.get((label, series["name"]))
+    assert chart_for(one, "value", kind="")["capped"] is None
+    assert MAX_GROUPS >= 10
