@@ -7,7 +7,14 @@ import pytest
 from django.utils.translation import gettext as _
 
 from stats.selectors import StatsQuery, grouped
-from tests.stats.world import MONTH_END_EDGE, brute_force_rows, brute_force_totals
+from tests.stats.world import (
+    MONTH_END_EDGE,
+    add_distributions,
+    analyst,
+    brute_force_rows,
+    brute_force_totals,
+    build_world,
+)
 
 PLAIN_DIMENSIONS = (
     "gift",
@@ -148,3 +155,17 @@ def test_query_count_is_bounded(world, analyst_shenzhen, django_assert_max_num_q
     query = StatsQuery(dimensions=("branch", "gift"), measures=ALL_MEASURES)
     with django_assert_max_num_queries(7):
         grouped(user=analyst_shenzhen, query=query)
+
+
+@pytest.mark.parametrize("seed", [1, 23, 99])
+def test_other_seeds_agree_with_brute_force_too(db, seed):
+    built = build_world()
+    add_distributions(built, 50, seed=seed)
+    user = analyst("analyst_seed", built.branches["futian"])
+    rows = brute_force_rows(built.branches["futian"].path)
+    for dimension in PLAIN_DIMENSIONS:
+        result = grouped(
+            user=user, query=StatsQuery(dimensions=(dimension,), measures=ALL_MEASURES)
+        )
+        expected = _expected_by(rows, lambda r, d=dimension: r[d])
+        assert {row.keys[0]: _figures(row.values) for row in result.rows} == expected, dimension
