@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from distribution.models import DistributionStatus
 from giftplatform.models import ExportLog
 from giftplatform.sheets.writer import neutralize
 from stats.charts import MAX_GROUPS, chart_for
@@ -171,3 +172,21 @@ def test_charts_carry_the_table_figures(world, analyst_shenzhen):
             assert value == cells.get((label, series["name"]))
     assert chart_for(one, "value", kind="")["capped"] is None
     assert MAX_GROUPS >= 10
+
+
+def test_a_holder_without_a_branch_sees_zeros(client, world):
+    nobody = analyst("auditor_nowhere", None)
+    page = _get(client, nobody, "stats:grouped", dimension="gift", **WHOLE_RANGE)
+    assert page.status_code == 200
+    assert page.context["table"].rows == []
+    assert page.context["table"].total[1] == 0
+
+
+def test_cancelled_hand_outs_are_shown_apart(client, world, analyst_shenzhen):
+    params = {"dimension": "status", "cancelled": "on", **WHOLE_RANGE}
+    page = _get(client, analyst_shenzhen, "stats:grouped", **params)
+    live = {row[0] for row in page.context["table"].rows}
+    apart = {row[0] for row in page.context["cancelled_table"].rows}
+    labels = dict(DistributionStatus.choices)
+    assert apart == {str(labels["cancelled"]), str(labels["rejected"])}
+    assert not live & apart
