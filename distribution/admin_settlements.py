@@ -77,7 +77,6 @@ class SettlementAdmin(ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "provider__kind", "period_start"]
     search_fields = ["provider__code", "provider__name"]
     date_hierarchy = "period_start"
-    autocomplete_fields = ["provider"]
     readonly_fields = [
         "provider",
         "period_start",
@@ -216,6 +215,13 @@ class SettlementAdmin(ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin):
         response = FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
         response["Cache-Control"] = "private, no-store"
         return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing on a settlement's page is edited: its actions are the buttons above.
+        no_save = {"show_save": False, "show_save_and_continue": False}
+        no_save["show_save_and_add_another"] = False
+        extra_context = {**(extra_context or {}), **no_save}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         # Only where settlements are seen at all (a top-level branch): no blind adding.

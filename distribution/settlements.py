@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from distribution.models import DistributionItem, ItemStatus, ShipmentLine
 from giftplatform.access import recorded
@@ -283,7 +284,7 @@ def write_statement(settlement: Settlement, target: str | BinaryIO) -> None:
         _("gift"),
         _("quantity"),
         _("unit cost"),
-        _("amount"),
+        pgettext("settlement", "amount"),
         _("amount in capitals"),
         _("parcel / voucher code"),
     ]
