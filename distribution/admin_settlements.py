@@ -6,6 +6,7 @@ shipments, and suppliers sits below distribution. Who: staff of a top-level bran
 (``giftplatform.access.SEEN_AT_TOP``) with the role's settlement permissions.
 """
 
+import os
 import tempfile
 
 from django import forms
@@ -207,9 +208,15 @@ class SettlementAdmin(ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin):
         settlement = self.object_or_404(request, object_id)
         if not self.has_view_permission(request, settlement):
             raise PermissionDenied
-        handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-        write_statement(settlement, handle)
-        handle.seek(0)
+        # Written to a file path, row by row in constant memory, then streamed from it; the
+        # name is unlinked once open (the open handle keeps the data until it is closed).
+        descriptor, path = tempfile.mkstemp(suffix=".xlsx")
+        os.close(descriptor)
+        try:
+            write_statement(settlement, path)
+            handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+        finally:
+            os.unlink(path)
         start, end = settlement.period_start, settlement.period_end
         name = f"settlement-{settlement.provider.code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
         response = FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
