@@ -31,7 +31,7 @@ from distribution.settlements import (
     write_statement,
 )
 from giftplatform.access import at_top_level
-from giftplatform.admin_scoping import ScopedAdminMixin
+from giftplatform.admin_scoping import ScopedAdminMixin, ScopedRelatedFieldListFilter
 from suppliers.models import Provider, Settlement, SettlementStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,7 +75,7 @@ class SettlementAdmin(ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin):
         "settled_at",
     ]
     list_select_related = ["provider", "settled_by"]
-    list_filter = ["status", "provider__kind", "period_start"]
+    list_filter = ["status", "provider__kind", ("provider", ScopedRelatedFieldListFilter)]
     search_fields = ["provider__code", "provider__name"]
     date_hierarchy = "period_start"
     readonly_fields = [

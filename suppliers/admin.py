@@ -76,7 +76,7 @@ class ProviderAdmin(ExportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "status", ContractListFilter, "settlement_cycle"]
     search_fields = ["code", "name", "credit_code", "contact_name", "phone"]
     ordering = ["code"]
-    readonly_fields = ["created_at", "updated_at", "portal_accounts"]
+    readonly_fields = ["created_at", "updated_at", "portal_accounts", "settlements"]
     fieldsets = [
         (None, {"fields": ["code", "name", "kind", "credit_code", "status"]}),
         (_("contact"), {"fields": ["contact_name", "phone", "email", "address"]}),
@@ -85,7 +85,7 @@ class ProviderAdmin(ExportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
             _("bank details for settlement"),
             {"fields": ["bank_name", "bank_account_name", "bank_account_no"]},
         ),
-        (None, {"fields": ["portal_accounts", "created_at", "updated_at"]}),
+        (None, {"fields": ["portal_accounts", "settlements", "created_at", "updated_at"]}),
     ]
     export_columns = [
         *map(Column, ["code", "name", "kind", "credit_code", "contact_name", "phone", "email"]),
@@ -112,14 +112,25 @@ class ProviderAdmin(ExportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         url = reverse("admin:suppliers_provider_portal_users", args=[provider.pk])
         return format_html('<a href="{}">{}</a>', url, _("Manage portal accounts"))
 
+    @admin.display(description=_("settlements"))
+    def settlements(self, provider):
+        url = reverse("admin:suppliers_settlement_changelist")
+        return format_html(
+            '<a href="{}?provider__id__exact={}">{}</a>', url, provider.pk, _("Settlements")
+        )
+
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is not None and admin_accounts.may_manage_portal_users(request.user):
-            return fieldsets
-        # The link is for who may manage portal users, on an existing provider.
+        # Links for who may follow them, on an existing provider: portal accounts for user
+        # managers of provider users, settlements for who sees them (a top-level branch).
+        user = request.user
+        hidden = set()
+        if obj is None or not admin_accounts.may_manage_portal_users(user):
+            hidden.add("portal_accounts")
+        if obj is None or not (at_top_level(user) and user.has_perm("suppliers.view_settlement")):
+            hidden.add("settlements")
         return [
-            (name, {**options, "fields": [f for f in options["fields"] if f != "portal_accounts"]})
-            for name, options in fieldsets
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in super().get_fieldsets(request, obj)
         ]
 
     def has_add_permission(self, request):

@@ -200,6 +200,12 @@ def test_staff_open_download_and_mark_settled_through_the_admin(
     settlement = Settlement.objects.get()
     assert (settlement.period_start, settlement.period_end) == (start, end)  # the month
     assert settlement.created_by == gift_manager_shenzhen
+    provider_page = client.get(reverse("admin:suppliers_supplier_change", args=[supply.s1.pk]))
+    listed = (
+        f"{reverse('admin:suppliers_settlement_changelist')}?provider__id__exact={supply.s1.pk}"
+    )
+    assert listed in provider_page.content.decode()
+    assert [s.pk for s in client.get(listed).context["cl"].result_list] == [settlement.pk]
     change = client.get(reverse("admin:suppliers_settlement_change", args=[settlement.pk]))
     assert change.status_code == 200
     assert "SF1000000000003" in change.content.decode()
@@ -215,6 +221,8 @@ def test_staff_open_download_and_mark_settled_through_the_admin(
 
     # The 福田 gift manager neither sees nor settles it.
     client.force_login(gift_manager_futian)
+    provider_page = client.get(reverse("admin:suppliers_supplier_change", args=[supply.s1.pk]))
+    assert listed not in provider_page.content.decode()
     settle = reverse("admin:suppliers_settlement_settle", args=[settlement.pk])
     assert client.get(settle).status_code == 404
     assert client.post(settle).status_code == 404
