@@ -19,6 +19,7 @@ from stdnum.cn import uscc
 
 from distribution.demo import QUOTAS, RULES, seed_rules_and_quotas
 from distribution.demo_redemptions import seed_issued_vouchers
+from distribution.demo_settlements import seed_provider_details
 from distribution.demo_shipments import seed_items_to_ship
 from giftplatform.demo.generators import (
     CONTRACT_SERVICE_NAMES,
@@ -233,6 +234,7 @@ class Command(BaseCommand):
             self.seed_policies(policies, branches)
             self.seed_rules(users)
             seed_items_to_ship(stdout=self.stdout)  # items and parcels for the supplier portal
+            seed_provider_details(stdout=self.stdout)  # bank details, contract ends, settlements
             seed_issued_vouchers(stdout=self.stdout)  # codes for the service portal
         self.print_logins(users)
 
