@@ -10,6 +10,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from distribution.settlements import settlement_create, settlement_period
 from suppliers.models import Provider
@@ -44,5 +45,8 @@ def seed_provider_details(*, stdout=None) -> int:
             continue  # this period was settled by hand: left as it is
         settlements += 1
     if stdout is not None:
-        stdout.write(f"Provider bank details: {changed} added; open settlements: {settlements}")
+        stdout.write(
+            _("Provider bank details: %(changed)d added; open settlements: %(settlements)d")
+            % {"changed": changed, "settlements": settlements}
+        )
     return changed
