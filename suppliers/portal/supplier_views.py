@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,6 +24,7 @@ from distribution.services.shipments import (
 )
 from distribution.shipment_selectors import outstanding_items, shipments_of_items
 from giftplatform.access import get_or_404, restrict
+from giftplatform.services import export_record
 from giftplatform.sheets.writer import write_workbook
 from suppliers.models import ProviderKind
 from suppliers.portal import supplier_pages as pages
@@ -65,9 +67,40 @@ def outstanding_export(request):
     form = OutstandingFilter(request.GET or None, gifts=gifts)
     data = form.cleaned_data if form.is_valid() else {}
     items = pages.filtered_outstanding(request.user, request.provider, data)
+    described = ", ".join(f"{key}={value}" for key, value in data.items() if value)
+    now = timezone.localtime()
+    notes = [
+        _("Items to ship of %(provider)s, exported by %(user)s at %(time)s")
+        % {
+            "provider": request.provider.name,
+            "user": request.user.get_username(),
+            "time": f"{now:%Y-%m-%d %H:%M}",
+        }
+    ]
+    counted = []
+
+    def counting(rows):
+        for row in rows:
+            counted.append(1)
+            yield row
+
     buffer = io.BytesIO()
     write_workbook(
-        buffer, list(pages.EXPORT_HEADERS), pages.export_rows(items), sheet_name="待发货"
+        buffer,
+        list(pages.EXPORT_HEADERS),
+        counting(pages.export_rows(items)),
+        sheet_name="待发货",
+        notes=notes,
+    )
+    # Logged like every export (it holds recipients' names and addresses): on /audit/.
+    export_record(
+        actor=request.user,
+        model_label="distribution.distributionitem",
+        filters=described,
+        query_string=request.GET.urlencode(),
+        row_count=len(counted),
+        full_personal_data=False,
+        full_voucher_codes=False,
     )
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="outstanding.xlsx"'

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from distribution.models import Courier, ItemStatus, Shipment
 from distribution.services.shipments import shipment_log
+from giftplatform.models import ExportLog
 from suppliers.models import ProviderKind
 from tests.factories import ProviderFactory, UserFactory
 from tests.suppliers.shipment_support import build_supply, days_ago
@@ -97,11 +98,13 @@ def test_export_has_masked_phone_and_only_own_rows(as_s1, supply):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(sheet.iter_rows(values_only=True))[1:]  # a note, then the header
     assert rows[0][:3] == ("保单号", "收件人", "手机号")
     assert len(rows) == 2
     assert rows[1][2] == "139****5678"
     assert rows[1][8] == "是"
+    log = ExportLog.objects.get()
+    assert (log.user, log.row_count) == (supply.user1, 1)
 
 
 def test_log_a_parcel_from_the_form(as_s1, supply):
