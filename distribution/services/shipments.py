@@ -5,7 +5,7 @@ supplier's outstanding items, the quantities still open and the parcels already 
 and either everything is written or nothing is (``ShipmentRefused`` carries every row's
 errors). The writes are set-based (a handful of queries whatever the number of rows):
 items are locked in one ``SELECT ... FOR UPDATE``, parcels, lines and item statuses go
-in bulk, with their history rows in bulk too (simple-history's bulk helpers), so a
+in bulk, with their history rows in bulk too (``distribution.shipment_history``), so a
 5,000-row sheet costs a few dozen queries, not tens of thousands.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from distribution import shipment_import as sheets
 from distribution.models import DistributionItem, ItemStatus, Shipment, ShipmentLine
+from distribution.shipment_history import CHANGED, CREATED, record_history
 from distribution.shipment_plan import Plan, ShipmentRefused, WantedLine, plan_shipments
 from giftplatform.access import recorded
 from giftplatform.sheets.schema import RowError
@@ -54,7 +54,8 @@ def _write(*, actor, provider, plan: Plan, shipped_at) -> list[Shipment]:
     ]
     if new:
         # PostgreSQL and SQLite return the new primary keys from the bulk insert.
-        bulk_create_with_history(new, Shipment, default_user=user)
+        Shipment.objects.bulk_create(new)
+        record_history(Shipment, new, user=user, history_type=CREATED)
         by_key.update({(s.courier, s.tracking_no): s for s in new})
     old_lines = {
         (line.shipment_id, line.item_id): line
@@ -73,9 +74,11 @@ def _write(*, actor, provider, plan: Plan, shipped_at) -> list[Shipment]:
             line.quantity += quantity
             to_update.append(line)
     if to_create:
-        bulk_create_with_history(to_create, ShipmentLine, default_user=user)
+        ShipmentLine.objects.bulk_create(to_create)
+        record_history(ShipmentLine, to_create, user=user, history_type=CREATED)
     if to_update:
-        bulk_update_with_history(to_update, ShipmentLine, ["quantity"], default_user=user)
+        ShipmentLine.objects.bulk_update(to_update, ["quantity"])
+        record_history(ShipmentLine, to_update, user=user, history_type=CHANGED)
     _mark_fully_shipped(plan, user)
     return [by_key[key] for key in policy_of]
 
@@ -99,7 +102,7 @@ def _set_status(items, status: str, user) -> None:
     if not items:
         return
     DistributionItem.objects.filter(pk__in=[item.pk for item in items]).update(status=status)
-    DistributionItem.history.bulk_history_create(items, update=True, default_user=user)
+    record_history(DistributionItem, items, user=user, history_type=CHANGED)
 
 
 def shipments_commit(
@@ -179,7 +182,7 @@ def shipment_mark_delivered(*, actor, provider, shipment_ids, delivered_at=None)
             Shipment.objects.filter(pk__in=[p.pk for p in parcels]).update(
                 delivered_at=delivered_at
             )
-            Shipment.history.bulk_history_create(parcels, update=True, default_user=user)
+            record_history(Shipment, parcels, user=user, history_type=CHANGED)
         # Items on these parcels with no parcel left undelivered (FOR UPDATE refuses
         # DISTINCT, hence the ids first).
         carried = ShipmentLine.objects.filter(shipment__in=parcels).values("item_id")

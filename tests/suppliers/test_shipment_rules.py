@@ -271,3 +271,22 @@ def test_nothing_can_be_added_to_a_delivered_parcel(supply):
     shipment_mark_delivered(actor=supply.user1, provider=supply.s1, shipment_ids=[parcel.pk])
     with pytest.raises(ShipmentRefused):
         _ship(supply, supply.due(policy, supply.gifts["G002"]))
+
+
+def test_history_rows_hold_the_values_who_and_when(supply):
+    item = supply.due(supply.policy(), supply.gifts["G001"])
+    parcel = _ship(supply, item)
+    when = timezone.now()
+    shipment_mark_delivered(
+        actor=supply.user1, provider=supply.s1, shipment_ids=[parcel.pk], delivered_at=when
+    )
+    created, delivered = parcel.history.order_by("history_id")
+    assert (created.history_type, delivered.history_type) == ("+", "~")
+    assert created.tracking_no == SF and created.delivered_at is None
+    assert delivered.delivered_at == when and delivered.history_user == supply.user1
+    assert created.shipped_at == parcel.shipped_at and created.history_date is not None
+    latest = item.history.latest()
+    assert (latest.status, latest.history_type) == (ItemStatus.DELIVERED, "~")
+    assert latest.unit_value == item.unit_value and latest.unit_cost == item.unit_cost
+    line = ShipmentLine.objects.get(item=item)
+    assert line.history.get().quantity == 1
