@@ -12,7 +12,7 @@ from giftplatform.access import at_top_level
 from giftplatform.admin_exports import ExportAdminMixin
 from giftplatform.admin_scoping import ScopedAdminMixin
 from giftplatform.sheets.export import Column
-from suppliers import admin_accounts
+from suppliers import admin_accounts, admin_signup  # noqa: F401 - admin_signup registers
 from suppliers.admin_documents import (
     ProviderDocumentInline,
     document_download_view,

@@ -262,3 +262,65 @@ class Settlement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider.code} {self.period_start:%Y-%m-%d}~{self.period_end:%Y-%m-%d}"
+
+
+class SignupStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+class ProviderSignupRequest(models.Model):
+    """A company's request to become a provider, sent from the public sign-up page; a gift
+    manager of a top-level branch approves it (the provider is created) or rejects it."""
+
+    name = models.CharField(_("company name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=ProviderKind.choices)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, validators=[validate_uscc]
+    )
+    contact_name = models.CharField(_("contact person"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20)
+    email = models.EmailField(_("email"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    note = models.TextField(_("what you offer"), max_length=2000, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SignupStatus.choices, default=SignupStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    provider = models.ForeignKey(
+        Provider,
+        verbose_name=_("provider"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signup_requests",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("provider sign-up request")
+        verbose_name_plural = _("provider sign-up requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A company waits with one request at a time (a resubmission is refused).
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=Q(status="pending"),
+                name="signup_one_pending_per_company",
+                violation_error_message=_("A request of this company is already awaiting review."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_status_display()})"

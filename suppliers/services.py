@@ -8,10 +8,18 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from giftplatform.access import recorded
-from suppliers.models import DocumentType, Provider, ProviderDocument, ProviderKind
+from suppliers.models import (
+    DocumentType,
+    Provider,
+    ProviderDocument,
+    ProviderKind,
+    ProviderSignupRequest,
+    SignupStatus,
+)
 from suppliers.validators import sniff_document
 
 PORTAL_ROLE = {ProviderKind.GOODS: "supplier_user", ProviderKind.SERVICE: "service_provider_user"}
@@ -98,3 +106,60 @@ def portal_account_set_password(*, actor, user, password: str = "") -> str:
     user.set_password(password)
     user.save(update_fields=["password"])
     return password
+
+
+def signup_request_submit(*, name, kind, credit_code, contact_name, phone, email, **optional):
+    """A public sign-up request, pending review (the form has checked its fields)."""
+    request_row = ProviderSignupRequest(
+        name=name,
+        kind=kind,
+        credit_code=credit_code,
+        contact_name=contact_name,
+        phone=phone,
+        email=email,
+        address=optional.get("address", ""),
+        note=optional.get("note", ""),
+    )
+    request_row.full_clean()
+    request_row.save()
+    return request_row
+
+
+def _decide(request_row: ProviderSignupRequest, actor, status: str) -> ProviderSignupRequest:
+    locked = ProviderSignupRequest.objects.select_for_update().get(pk=request_row.pk)
+    if locked.status != SignupStatus.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    locked.status = status
+    locked.decided_by = recorded(actor)
+    locked.decided_at = timezone.now()
+    locked._history_user = recorded(actor)
+    return locked
+
+
+@transaction.atomic
+def signup_request_approve(*, actor, request_row: ProviderSignupRequest, code: str) -> Provider:
+    """Create the provider the request describes, under ``code``, active; once only."""
+    locked = _decide(request_row, actor, SignupStatus.APPROVED)
+    if Provider.objects.filter(credit_code=locked.credit_code).exists():
+        raise ValidationError(_("A provider with this credit code already exists."))
+    provider = Provider(
+        code=code,
+        name=locked.name,
+        kind=locked.kind,
+        credit_code=locked.credit_code,
+        contact_name=locked.contact_name,
+        phone=locked.phone,
+        email=locked.email,
+        address=locked.address,
+    )
+    provider.full_clean()
+    provider._history_user = recorded(actor)
+    provider.save()
+    locked.provider = provider
+    locked.save()
+    return provider
+
+
+@transaction.atomic
+def signup_request_reject(*, actor, request_row: ProviderSignupRequest) -> None:
+    _decide(request_row, actor, SignupStatus.REJECTED).save()

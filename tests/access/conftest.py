@@ -37,7 +37,13 @@ from giftplatform.services import branch_save
 from gifts.imports.sheets_out import write_template
 from gifts.models import ImportJob, ImportKind, ImportStatus
 from policies.models import PiiField, PiiReveal
-from suppliers.models import DocumentType, ProviderDocument, ProviderKind, Settlement
+from suppliers.models import (
+    DocumentType,
+    ProviderDocument,
+    ProviderKind,
+    ProviderSignupRequest,
+    Settlement,
+)
 from tests.distribution.conftest import make_quota, make_rule, stocked_gift, voucher_gift
 from tests.factories import CategoryFactory, PolicyFactory, ProviderFactory, UserFactory
 
@@ -208,7 +214,7 @@ def _reference_rows(world: World, category) -> None:
 
 
 def _provider_rows(world: World, media_root: Path) -> None:
-    """A document and a settlement of the own and of the other supplier."""
+    """A document and a settlement of the own and of the other supplier; a sign-up request."""
     for position, code in (("own", "S001"), ("other_provider", "S002")):
         provider = world.providers[code]
         stored = f"providers/{code}/{position}.pdf"
@@ -225,6 +231,14 @@ def _provider_rows(world: World, media_root: Path) -> None:
         world.rows[("suppliers.settlement", position)] = Settlement.objects.create(
             provider=provider, period_start="2026-10-01", period_end="2026-10-31"
         )
+    world.rows[("suppliers.providersignuprequest", "own")] = ProviderSignupRequest.objects.create(
+        name="申请公司",
+        kind=ProviderKind.GOODS,
+        credit_code="914403007152672630",
+        contact_name="张三",
+        phone="13912345678",
+        email="a@example.com",
+    )
 
 
 def _import_jobs(world: World, users, media_root: Path) -> None:

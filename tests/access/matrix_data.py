@@ -24,6 +24,7 @@ other way round: staff get 403, anonymous visitors go to the portal's own sign-i
 Django answers some pages of an object the user may not read with 404 before 403 (history pages look the row up first): a
 sibling's row is still a 404 there, never a 403 that would tell it exists.
 
+The provider sign-up page (``provider_signup``) is public: 200 for everyone.
 The ``anon`` column is an anonymous client, ``supplier`` and ``service`` the portal users.
 """
 
@@ -219,6 +220,13 @@ admin:suppliers_provider_export                  200         200         200    
 admin:suppliers_provider_portal_user_deactivate  403         403         403         403         403         403         302         302         302
 admin:suppliers_provider_portal_user_password    403         403         403         403         403         403         302         302         302
 admin:suppliers_provider_portal_users            403         403         403         403         403         403         302         302         302
+admin:suppliers_providersignuprequest_add        403         403         403         403         403         403         302         302         302
+admin:suppliers_providersignuprequest_approve    403         403         403         403         403         403         302         302         302
+admin:suppliers_providersignuprequest_change     200         200         200         403         403         200         302         302         302
+admin:suppliers_providersignuprequest_changelist 200         200         200         403         403         200         302         302         302
+admin:suppliers_providersignuprequest_delete     403         403         403         403         403         403         302         302         302
+admin:suppliers_providersignuprequest_history    200         200         200         403         403         200         302         302         302
+admin:suppliers_providersignuprequest_reject     403         403         403         403         403         403         302         302         302
 admin:suppliers_serviceprovider_export           200         200         200         403         403         200         302         302         302
 admin:suppliers_supplier_export                  200         200         200         403         403         200         302         302         302
 admin:suppliers_settlement_add                   403         403         403         403         403         403         302         302         302
@@ -260,6 +268,7 @@ portal:redemptions                               403         403         403    
 portal:redemptions_export                        403         403         403         403         403         403         403         200         302
 portal:voucher_lookup                            403         403         403         403         403         403         403         200         302
 portal:voucher_redeem                            403         403         403         403         403         403         403         200         302
+provider_signup                                  200         200         200         200         200         200         200         200         200
 stats:grouped                                    200         200         403         403         403         200         302         302         302
 stats:grouped_export                             200         200         403         403         403         200         302         302         302
 stats:overview                                   200         200         403         403         403         200         302         302         302

@@ -9,7 +9,7 @@ from giftplatform.services import branch_save
 from gifts.models import GiftKind, ImportJob, ImportKind, ImportStatus, VoucherCode
 from gifts.services import gift_receive_stock
 from policies.models import PiiReveal
-from suppliers.models import ProviderKind, Settlement
+from suppliers.models import ProviderKind, ProviderSignupRequest, Settlement, SignupStatus
 from tests.factories import CategoryFactory, GiftFactory, PolicyFactory, ProviderFactory
 
 _numbers = itertools.count(1)
@@ -63,6 +63,15 @@ ROW_BUILDERS = {
     "suppliers.provider": lambda ctx: ProviderFactory(),
     "suppliers.supplier": lambda ctx: ProviderFactory(kind=ProviderKind.GOODS),
     "suppliers.serviceprovider": lambda ctx: ProviderFactory(kind=ProviderKind.SERVICE),
+    "suppliers.providersignuprequest": lambda ctx: ProviderSignupRequest.objects.create(
+        name="申请公司",
+        kind=ProviderKind.GOODS,
+        credit_code="914403007152672630",
+        contact_name="张三",
+        phone="13912345678",
+        email="a@example.com",
+        status=SignupStatus.REJECTED,  # many rows of one company: one pending at most
+    ),
     "suppliers.settlement": lambda ctx: Settlement.objects.create(
         provider=ProviderFactory(), period_start="2026-10-01", period_end="2026-10-31"
     ),
