@@ -9,7 +9,13 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from giftplatform.roles import apply_roles
-from suppliers.models import ProviderDocument, ProviderKind, Settlement, SettlementStatus
+from suppliers.models import (
+    ProviderDocument,
+    ProviderKind,
+    ProviderSignupRequest,
+    Settlement,
+    SettlementStatus,
+)
 from tests.factories import ProviderFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -93,3 +99,21 @@ def test_staff_manage_a_supplier(page, live_server, shoot, tmp_path, shenzhen):
     page.wait_for_selector(".messagelist .success")
     shoot(page, "6-settled")
     assert Settlement.objects.get().status == SettlementStatus.SETTLED
+
+
+def test_a_company_asks_to_become_a_provider(page, live_server, shoot):
+    page.goto(f"{live_server.url}/provider-signup/")
+    page.fill("#id_name", "深圳市好车服务有限公司")
+    page.select_option("#id_kind", "service")
+    page.fill("#id_credit_code", "914403007152672631")  # a wrong check digit
+    page.fill("#id_contact_name", "陈经理")
+    page.fill("#id_phone", "13912345678")
+    page.fill("#id_email", "chen@example.com")
+    page.click("#signup-form input[type=submit]")
+    page.wait_for_selector(".errorlist")
+    shoot(page, "1-refused")
+    page.fill("#id_credit_code", "914403007152672630")
+    page.click("#signup-form input[type=submit]")
+    page.wait_for_selector("#signup-sent")
+    shoot(page, "2-sent")
+    assert ProviderSignupRequest.objects.get().status == "pending"
