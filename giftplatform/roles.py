@@ -20,7 +20,8 @@ branch_admin 机构管理员       manage the users of the home-branch subtree (
 gift_manager 礼品管理员       gifts, stock, voucher codes, import jobs, suppliers and
                             policies: import, add, edit, view; distribution rules, their
                             conditions and rewards, quotas, change requests and batch runs:
-                            add, edit, view; distributions: view. Nothing is deleted.
+                            add, edit, view; distributions and statistics: view.
+                            Nothing is deleted.
 counter_staff 机构经办        view policies, gifts and rules; hand gifts out (add and view
                             distributions); reveal personal data (view_pii).
 approver 审核员               approve distributions, change requests (rule activations,
@@ -95,6 +96,7 @@ ROLES: tuple[Role, ...] = (
             ),
             "distribution.view_*",
             "giftplatform.view_branch",
+            "stats.view_statistics",
         ),
     ),
     Role(

@@ -269,9 +269,9 @@ portal:redemptions_export                        403         403         403    
 portal:voucher_lookup                            403         403         403         403         403         403         403         200         302
 portal:voucher_redeem                            403         403         403         403         403         403         403         200         302
 provider_signup                                  200         200         200         200         200         200         200         200         200
-stats:grouped                                    200         200         403         403         403         200         302         302         302
-stats:grouped_export                             200         200         403         403         403         200         302         302         302
-stats:overview                                   200         200         403         403         403         200         302         302         302
+stats:grouped                                    200         200         200         403         403         200         302         302         302
+stats:grouped_export                             200         200         200         403         403         200         302         302         302
+stats:overview                                   200         200         200         403         403         200         302         302         302
 set_language                                     302         302         302         302         302         302         302         302         302
 workbench:policy                                 200/404/200 403         403         200/404/200 403         403         302         302         302
 workbench:receipt                                200/404/200 200/404/200 200/404/200 200/404/200 200/404/200 200/404/200 302         302         302
