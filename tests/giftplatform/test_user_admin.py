@@ -102,7 +102,9 @@ def test_branch_admin_form_hides_superuser_fields_and_offers_narrow_roles(client
     assert "provider" not in form.fields
     offered = {group.name for group in form.fields["groups"].queryset}
     assert "platform_admin" not in offered and "gift_manager" not in offered
-    assert {"auditor", "branch_admin"} <= offered
+    # An auditor reads the audit trail, which a branch admin does not: wider, not offered.
+    assert "auditor" not in offered
+    assert "branch_admin" in offered
     branches = {b.code for b in form.fields["branch"].queryset}
     assert branches == {"440304"}
 
@@ -110,13 +112,15 @@ def test_branch_admin_form_hides_superuser_fields_and_offers_narrow_roles(client
 def test_branch_admin_deactivates_and_keeps_roles_they_cannot_give(client, ft_admin, people):
     client.force_login(ft_admin)
     target = people["ft"]
-    auditor = Group.objects.get(name="auditor")
-    response = client.post(change_url(target), form_data(target, is_active="", groups=[auditor.pk]))
+    branch_admin = Group.objects.get(name="branch_admin")
+    response = client.post(
+        change_url(target), form_data(target, is_active="", groups=[branch_admin.pk])
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     target.refresh_from_db()
     assert not target.is_active
     # counter_staff is wider than a branch admin's rights: not offered, not taken away.
-    assert set(target.groups.values_list("name", flat=True)) == {"counter_staff", "auditor"}
+    assert set(target.groups.values_list("name", flat=True)) == {"counter_staff", "branch_admin"}
 
 
 def test_branch_admin_cannot_move_a_user_out_of_their_subtree(client, ft_admin, people, nanshan):
@@ -166,12 +170,15 @@ def add_user(client, **fields):
 
 def test_branch_admin_creates_a_user_in_their_subtree(client, ft_admin, futian):
     client.force_login(ft_admin)
+    # Auditors, who watch the branch admins, are appointed by platform admins.
     auditor = Group.objects.get(name="auditor")
-    response = add_user(client, branch=futian.pk, groups=[auditor.pk])
+    assert add_user(client, branch=futian.pk, groups=[auditor.pk]).status_code == 200
+    branch_admin = Group.objects.get(name="branch_admin")
+    response = add_user(client, branch=futian.pk, groups=[branch_admin.pk])
     assert response.status_code == 302
     user = User.objects.get(username="new_user")
     assert user.branch == futian and user.is_staff and not user.is_superuser
-    assert list(user.groups.values_list("name", flat=True)) == ["auditor"]
+    assert list(user.groups.values_list("name", flat=True)) == ["branch_admin"]
     assert user.check_password(PASSWORD)
 
 
