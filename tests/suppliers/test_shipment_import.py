@@ -75,12 +75,13 @@ def test_every_bad_row_has_its_error_and_nothing_is_written(supply, tmp_path):
     for error in check.errors:
         by_row.setdefault(error.row, []).append(error)
     assert sorted(by_row) == [3, 4, 5, 6, 7, 8, 9]
-    assert "No item of yours" in by_row[3][0].message
-    assert "still to ship" in by_row[4][0].message
-    assert "another policy" in by_row[5][0].message and by_row[5][0].column == "快递单号"
+    # The messages in the default language, zh-hans.
+    assert "没有属于您的待发货礼品" in by_row[3][0].message
+    assert "超过待发数量" in by_row[4][0].message
+    assert "已用于其他保单" in by_row[5][0].message and by_row[5][0].column == "快递单号"
     assert by_row[6][0].column == "快递公司"
-    assert "tracking number" in by_row[7][0].message
-    assert "gift code or the gift name" in by_row[8][0].message
+    assert "快递单号" in by_row[7][0].message
+    assert "礼品编码或礼品名称" in by_row[8][0].message
     assert by_row[9][0].column == "数量"
     assert not Shipment.objects.exists()
     mine.refresh_from_db()

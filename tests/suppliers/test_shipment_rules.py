@@ -97,7 +97,7 @@ def test_quantity_above_outstanding_is_refused_and_nothing_written(supply):
             actor=supply.user1, provider=supply.s1, courier=Courier.SF, tracking_no=SF,
             lines=[(item.pk, 2)],
         )  # fmt: skip
-    assert "still to ship" in str(refused.value.errors[0].message)
+    assert "超过待发数量" in str(refused.value.errors[0].message)  # "more than … still to ship"
     assert not Shipment.objects.exists()
 
 
@@ -129,7 +129,7 @@ def test_same_tracking_number_for_another_policy_is_refused(supply):
             actor=supply.user1, provider=supply.s1, courier=Courier.SF, tracking_no=SF,
             lines=[(other.pk, 1)],
         )  # fmt: skip
-    assert "another policy" in refused.value.errors[0].message
+    assert "已用于其他保单" in refused.value.errors[0].message  # "used for another policy"
     other.refresh_from_db()
     assert other.status == ItemStatus.TO_SHIP
 
