@@ -58,6 +58,7 @@ from distribution.models import BatchRun, BatchStatus, Rule, RuleStatus
 from distribution.quota_math import quota_period
 from distribution.specs import PER_POLICY
 from giftplatform.access import recorded
+from giftplatform.db import statements_not_prepared
 from giftplatform.models import Branch
 from policies.models import Policy, PolicyStatus
 
@@ -206,17 +207,20 @@ def batch_run_execute(
     run.refresh_from_db()
     policies = _run_policies(run)
     try:
-        while True:
-            if BatchRun.objects.filter(pk=run.pk, stop_requested=True).exists():
-                return _finish(run, BatchStatus.STOPPED)
-            ids = list(
-                policies.filter(pk__gt=run.last_policy_id).values_list("pk", flat=True)[:chunk_size]
-            )
-            if not ids:
-                return _finish(run, BatchStatus.COMPLETED)
-            _chunk(run, actor, ids)
-            if progress is not None:
-                progress(run)
+        with statements_not_prepared():
+            while True:
+                if BatchRun.objects.filter(pk=run.pk, stop_requested=True).exists():
+                    return _finish(run, BatchStatus.STOPPED)
+                ids = list(
+                    policies.filter(pk__gt=run.last_policy_id).values_list("pk", flat=True)[
+                        :chunk_size
+                    ]
+                )
+                if not ids:
+                    return _finish(run, BatchStatus.COMPLETED)
+                _chunk(run, actor, ids)
+                if progress is not None:
+                    progress(run)
     except RuleNotLive as exc:
         run.refresh_from_db()
         return _finish(run, BatchStatus.STOPPED, error=str(exc))

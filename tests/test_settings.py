@@ -204,3 +204,33 @@ def test_postgresql_plans_a_repeated_statement_once_per_connection():
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any("policies_policy" in statement for statement in prepared)
+
+
+@pytest.mark.django_db
+def test_bulk_work_can_run_with_statements_not_prepared():
+    from django.db import connection
+
+    from giftplatform.db import statements_not_prepared
+    from policies.models import Policy
+
+    if connection.vendor != "postgresql":
+        with statements_not_prepared():  # nothing to switch: still runs the block
+            assert list(Policy.objects.filter(pk=-1)) == []
+        return
+    connection.ensure_connection()
+    before = connection.connection.prepare_threshold
+    probe = "SELECT 1 /* unprepared-probe */ WHERE %s = %s"
+    with statements_not_prepared(), connection.cursor() as cursor:
+        assert connection.connection.prepare_threshold is None
+        for _ in range(8):
+            cursor.execute(probe, [1, 1])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert not any("unprepared-probe" in statement for statement in prepared)
+    assert connection.connection.prepare_threshold == before
+    with connection.cursor() as cursor:  # and once the block is over, it is prepared again
+        for _ in range(8):
+            cursor.execute(probe, [1, 1])
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        assert any("unprepared-probe" in row[0] for row in cursor.fetchall())
