@@ -5,17 +5,17 @@ Threads are released together by a Barrier; each has its own connection.
 
 # ruff: noqa: F811 (fixtures imported from redeem_support are parameters here)
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from distribution import loaders
 from distribution.models import DistributionItem, ItemStatus
 from distribution.services import DistributionRefused, distribution_cancel
 from distribution.services.redemption import Refusal, VoucherRefused, voucher_redeem
 from gifts.models import VoucherCode, VoucherStatus
+from tests.concurrency import storm as race
 from tests.factories import PolicyFactory
 from tests.suppliers.redeem_support import carwash, rescue_voucher, washer  # noqa: F401
 
@@ -26,35 +26,7 @@ pytestmark = [
 
 
 def storm(calls):
-    """Run every call on its own thread, all released together; refusal codes counted."""
-    calls = list(calls)
-    outcomes, errors = Counter(), []
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(calls))
-
-    def worker(call):
-        try:
-            barrier.wait(timeout=60)
-            try:
-                call()
-                result = "ok"
-            except VoucherRefused as refused:
-                result = refused.code
-            except Exception as exc:  # reported below
-                result = "error"
-                errors.append(exc)
-            with lock:
-                outcomes[result] += 1
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors[:3]
-    return outcomes
+    return race(calls, {VoucherRefused: lambda refused: refused.code})
 
 
 def test_twenty_concurrent_redemptions_of_one_code_give_exactly_one(futian, carwash, washer):

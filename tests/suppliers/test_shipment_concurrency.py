@@ -1,15 +1,15 @@
 """Concurrent shipment logs on PostgreSQL: an item is never shipped beyond its quantity,
 and one waybill never serves two policies. Threads released together by a Barrier."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Sum
 
 from distribution.models import Courier, ItemStatus, Shipment, ShipmentLine
 from distribution.services.shipments import ShipmentRefused, shipment_log
+from tests.concurrency import storm as race
 from tests.suppliers.shipment_support import build_supply
 
 pytestmark = [
@@ -18,35 +18,8 @@ pytestmark = [
 ]
 
 
-def storm(calls) -> Counter:
-    calls = list(calls)
-    outcomes, errors = Counter(), []
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(calls))
-
-    def worker(call):
-        try:
-            barrier.wait(timeout=60)
-            try:
-                call()
-                result = "ok"
-            except ShipmentRefused:
-                result = "refused"
-            except Exception as exc:  # reported below
-                result = "error"
-                errors.append(exc)
-            with lock:
-                outcomes[result] += 1
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors[:3]
-    return outcomes
+def storm(calls):
+    return race(calls, {ShipmentRefused: lambda refused: "refused"})
 
 
 def test_ten_logs_of_one_item_ship_it_once(futian):
