@@ -6,7 +6,7 @@ add their lines below the shared ones.
 
 from django.urls import path
 
-from suppliers.portal import import_views, redeem, supplier_views, views
+from suppliers.portal import import_views, redeem, statements, supplier_views, views
 
 app_name = "portal"
 
@@ -33,4 +33,11 @@ urlpatterns = [
     path("vouchers/redeem/", redeem.voucher_redeem_page, name="voucher_redeem"),
     path("redemptions/", redeem.redemption_history_page, name="redemptions"),
     path("redemptions/export/", redeem.redemption_export, name="redemptions_export"),
+    # Both kinds: their settlement statements (suppliers/portal/statements.py).
+    path("settlements/", statements.settlements, name="settlements"),
+    path(
+        "settlements/<int:pk>/statement.xlsx",
+        statements.settlement_download,
+        name="settlement_download",
+    ),
 ]

@@ -266,6 +266,8 @@ portal:shipments                                 403         403         403    
 portal:shipments_deliver                         403         403         403         403         403         403         302         403         302
 portal:redemptions                               403         403         403         403         403         403         403         200         302
 portal:redemptions_export                        403         403         403         403         403         403         403         200         302
+portal:settlement_download                       403         403         403         403         403         403         200/-/404   404/-/404   302
+portal:settlements                               403         403         403         403         403         403         200         200         302
 portal:voucher_lookup                            403         403         403         403         403         403         403         200         302
 portal:voucher_redeem                            403         403         403         403         403         403         403         200         302
 provider_signup                                  200         200         200         200         200         200         200         200         200

@@ -5,8 +5,8 @@ in ``matrix_data.py``. A URL without a row fails (a new page cannot skip the mat
 so does a row whose URL is gone. One test per (URL name, role); it asks every object
 position that applies to the URL.
 
-Size: 234 URL names x 9 roles (8 roles + anonymous) = 2106 tests. The 134 object URLs
-are asked for up to 3 positions, the 100 others once: at most 4518 requests.
+Size: 236 URL names x 9 roles (8 roles + anonymous) = 2124 tests. The 135 object URLs
+are asked for up to 3 positions, the 101 others once: at most 4554 requests.
 """
 
 import pytest

@@ -39,6 +39,7 @@ ROW_OVERRIDES = {
     "admin:suppliers_provider_portal_user_password": "giftplatform.user",
     "admin:distribution_rule_submit": "distribution.draft_rule",
     "admin:auth_user_password_change": "giftplatform.user",
+    "portal:settlement_download": "suppliers.settlement",
 }
 
 
