@@ -6,6 +6,7 @@ finds the same distributions and hands nothing out again.
 """
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 
 from distribution.models import Rule, RuleStatus
 from distribution.services import DistributionRefused, distribution_create
@@ -50,7 +51,7 @@ def seed_issued_vouchers(*, stdout=None) -> list[tuple[str, str]]:
                 (code, policy.plate) for code in codes.values_list("voucher__code", flat=True)
             ]
     if stdout is not None and issued:
-        stdout.write(f"{PROVIDER} vouchers to redeem (code, plate):")
+        stdout.write(_("%(provider)s vouchers to redeem (code, plate):") % {"provider": PROVIDER})
         for code, plate in issued:
             stdout.write(f"  {code}  {plate}")
     return issued

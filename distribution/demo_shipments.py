@@ -13,6 +13,7 @@ A second run finds the same hand-outs and parcels and changes nothing.
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from distribution.models import (
     Courier,
@@ -83,7 +84,10 @@ def seed_items_to_ship(*, stdout=None) -> int:
         provider__code=SUPPLIER, status=ItemStatus.TO_SHIP
     ).count()
     if stdout is not None:
-        stdout.write(f"{SUPPLIER} items waiting to be shipped: {waiting}")
+        stdout.write(
+            _("%(supplier)s items waiting to be shipped: %(count)d")
+            % {"supplier": SUPPLIER, "count": waiting}
+        )
     return waiting
 
 
