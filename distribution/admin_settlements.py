@@ -6,9 +6,6 @@ shipments, and suppliers sits below distribution. Who: staff of a top-level bran
 (``giftplatform.access.SEEN_AT_TOP``) with the role's settlement permissions.
 """
 
-import os
-import tempfile
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +29,7 @@ from distribution.settlements import (
 )
 from giftplatform.access import at_top_level
 from giftplatform.admin_scoping import ScopedAdminMixin, ScopedRelatedFieldListFilter
+from giftplatform.sheets.writer import written_to_temp_file
 from suppliers.models import Provider, Settlement, SettlementStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -208,15 +206,7 @@ class SettlementAdmin(ConfirmPagesMixin, ScopedAdminMixin, admin.ModelAdmin):
         settlement = self.object_or_404(request, object_id)
         if not self.has_view_permission(request, settlement):
             raise PermissionDenied
-        # Written to a file path, row by row in constant memory, then streamed from it; the
-        # name is unlinked once open (the open handle keeps the data until it is closed).
-        descriptor, path = tempfile.mkstemp(suffix=".xlsx")
-        os.close(descriptor)
-        try:
-            write_statement(settlement, path)
-            handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
-        finally:
-            os.unlink(path)
+        handle, _none = written_to_temp_file(lambda path: write_statement(settlement, path))
         start, end = settlement.period_start, settlement.period_end
         name = f"settlement-{settlement.provider.code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
         response = FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)

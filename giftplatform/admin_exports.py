@@ -15,8 +15,6 @@ is written during the request, so its size must fit a web worker's timeout.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -41,6 +39,7 @@ from giftplatform.sheets.export import (
     shows_in_full,
     write_export,
 )
+from giftplatform.sheets.writer import written_to_temp_file
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Set on the request while an export builds its ChangeList: no counting, no page.
@@ -187,20 +186,15 @@ class ExportAdminMixin:
         filters = describe_filters(changelist)
         notes = self._export_notes(request, filters, columns, now)
         headers = [column_header(self.model, column) for column in columns]
-        descriptor, file_path = tempfile.mkstemp(suffix=".xlsx")
-        os.close(descriptor)
-        try:
-            row_count = write_export(
-                file_path,
+        handle, row_count = written_to_temp_file(
+            lambda path: write_export(
+                path,
                 headers=headers,
                 rows=export_rows(queryset, columns, user=user),
                 notes=notes,
                 sheet_name=str(self.opts.verbose_name_plural),
             )
-            handle = open(file_path, "rb")  # noqa: SIM115 - FileResponse closes it
-        finally:
-            # The open handle keeps the data readable; the name is gone at once.
-            os.unlink(file_path)
+        )
         export_record(
             actor=user,
             model_label=self.opts.label_lower,

@@ -6,8 +6,6 @@ Every figure comes from ``stats.selectors`` / ``stats.dashboard``, which start f
 404, exactly as a branch that does not exist.
 """
 
-import os
-import tempfile
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -24,6 +22,7 @@ from giftplatform.access import branch_scope, get_or_404
 from giftplatform.models import Branch
 from giftplatform.services import export_record
 from giftplatform.sheets.export import write_export
+from giftplatform.sheets.writer import written_to_temp_file
 from stats import charts, dashboard
 from stats.dimensions import DEFAULT_MEASURES
 from stats.forms import GroupedForm, PeriodForm, with_defaults
@@ -168,15 +167,11 @@ def grouped_export(request):
         _("Filters: %(filters)s") % {"filters": "; ".join(described)},
     ]
     rows = [*table.rows, table.total]
-    descriptor, file_path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(descriptor)
-    try:
-        count = write_export(
-            file_path, headers=table.headers, rows=rows, notes=notes, sheet_name=_("Statistics")
+    handle, count = written_to_temp_file(
+        lambda path: write_export(
+            path, headers=table.headers, rows=rows, notes=notes, sheet_name=_("Statistics")
         )
-        handle = open(file_path, "rb")  # noqa: SIM115 - FileResponse closes it
-    finally:
-        os.unlink(file_path)  # the open handle keeps the data readable
+    )
     export_record(
         actor=request.user,
         model_label="stats.statistics",

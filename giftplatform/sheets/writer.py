@@ -1,9 +1,11 @@
 """Write sheets for users (templates, error sheets, exports), formula injection neutralized."""
 
 import datetime
-from collections.abc import Iterable
+import os
+import tempfile
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import xlsxwriter
 
@@ -16,6 +18,27 @@ def neutralize(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+Written = TypeVar("Written")
+
+
+def written_to_temp_file(write: Callable[[str], Written]) -> tuple[BinaryIO, Written]:
+    """``write(path)`` on a fresh temporary .xlsx path; returns the file open for reading
+    and what ``write`` returned (e.g. a row count).
+
+    xlsxwriter keeps constant memory only when it writes to a path. The name is unlinked
+    at once: the open handle keeps the data readable until it is closed (a FileResponse
+    closes it), so nothing is left behind.
+    """
+    descriptor, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(descriptor)
+    try:
+        result = write(path)
+        handle = open(path, "rb")  # noqa: SIM115 - the caller closes it
+    finally:
+        os.unlink(path)
+    return handle, result
 
 
 def write_workbook(

@@ -6,9 +6,6 @@ Thin views over ``distribution.services.redemption`` (writes) and
 of the user's own provider, so another provider's code reads as a missing one.
 """
 
-import os
-import tempfile
-
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -34,7 +31,7 @@ from distribution.services.redemption import (
     voucher_redeem_check,
 )
 from giftplatform.services import export_record
-from giftplatform.sheets.writer import write_workbook
+from giftplatform.sheets.writer import write_workbook, written_to_temp_file
 from policies.masking import mask_phone
 from suppliers.models import ProviderKind
 from suppliers.portal.access import portal_view
@@ -233,20 +230,16 @@ def redemption_export(request):
             counted.append(1)
             yield row
 
-    descriptor, file_path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(descriptor)
-    try:
-        write_workbook(
-            file_path,
+    handle, _none = written_to_temp_file(
+        lambda path: write_workbook(
+            path,
             _headers(),
             counting(_sheet_rows(rows)),
             sheet_name=_("Redemptions"),
             notes=notes,
             datetime_format="yyyy-mm-dd hh:mm",
         )
-        handle = open(file_path, "rb")  # noqa: SIM115 - FileResponse closes it
-    finally:
-        os.unlink(file_path)  # the open handle keeps the data readable
+    )
     export_record(
         actor=request.user,
         model_label="gifts.vouchercode",

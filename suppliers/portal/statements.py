@@ -5,15 +5,13 @@ The same statements staff keep in the admin (``distribution.settlements``), read
 provider's statement is the portal's not-found page, like a missing one.
 """
 
-import os
-import tempfile
-
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import render
 
 from distribution.settlements import amount_in_capitals, write_statement
 from giftplatform.access import get_or_404, restrict
+from giftplatform.sheets.writer import written_to_temp_file
 from suppliers.models import Settlement
 from suppliers.portal.access import portal_view
 
@@ -35,15 +33,7 @@ def settlement_download(request, pk: int):
     settlement = get_or_404(
         Settlement.objects.select_related("provider"), request.user, "view", pk=pk
     )
-    # Written to a file path in constant memory, then streamed from it; the name is
-    # unlinked once open (the open handle keeps the data until it is closed).
-    descriptor, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(descriptor)
-    try:
-        write_statement(settlement, path)
-        handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
-    finally:
-        os.unlink(path)
+    handle, _none = written_to_temp_file(lambda path: write_statement(settlement, path))
     name = f"statement-{settlement.provider.code}-{settlement.period_start:%Y%m%d}.xlsx"
     response = FileResponse(handle, as_attachment=True, filename=name)
     response["Cache-Control"] = "no-store"
