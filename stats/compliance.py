@@ -454,6 +454,8 @@ def contract_uses(*, user, query: ComplianceQuery) -> ContractUses:
             ),
             redeemed=Coalesce(Sum("quantity", filter=Q(status=ItemStatus.REDEEMED)), 0),
         )
+        # The policy had a hand-out of this very service in the period, not only another.
+        .filter(in_period__gt=0)
     )
     labels = dict(ContractService.choices)
     uses = {s: ServiceUses(service=s, label=str(labels[s])) for s in ContractService.values}

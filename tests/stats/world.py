@@ -212,3 +212,187 @@ def brute_force_totals(rows: list[dict]) -> dict:
 
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+# ---------------------------------------------------------------- compliance (issue 7)
+
+
+@dataclass
+class ComplianceWorld:
+    quotas: dict
+    cash_gift: object
+    service_gifts: dict
+
+
+def build_compliance(world: World) -> ComplianceWorld:
+    """Premium-ratio quotas of three owners, a cash-equivalent gift and two contract-service
+    gifts, on top of ``build_world``."""
+    from distribution.models import Quota, QuotaBasis, QuotaPeriod, QuotaStatus
+
+    b = world.branches
+
+    def quota(code, limit, warn, *, owner=None, status=QuotaStatus.ACTIVE, **scope):
+        return Quota.objects.create(
+            code=code,
+            name=code,
+            basis=scope.pop("basis", QuotaBasis.PREMIUM_RATIO),
+            period=scope.pop("period", QuotaPeriod.POLICY),
+            limit=Decimal(limit),
+            warn_percent=Decimal(warn),
+            status=status,
+            branch=owner,
+            **scope,
+        )
+
+    quotas = {
+        # Platform-wide, commercial: every analyst sees it.
+        "com": quota("PR-COM", "10", "80", scope_product=Product.COMMERCIAL),
+        # 福田's own, on CTPL policies of 福田 only.
+        "ctpl_ft": quota(
+            "PR-CTPL-FT",
+            "4",
+            "50",
+            owner=b["futian"],
+            scope_branch=b["futian"],
+            scope_product=Product.CTPL,
+        ),
+        # 深圳's, any product, only the rule R-NEW's lines of gift G1: a 福田 analyst
+        # does not see it.
+        "rule_gift": quota(
+            "PR-RULE",
+            "6.5",
+            "90",
+            owner=b["shenzhen"],
+            scope_rule_code="R-NEW",
+            scope_gift=world.gifts[0],
+        ),
+        # Not counted: retired, or not a premium ratio.
+        "retired": quota("PR-OLD", "1", "50", status=QuotaStatus.RETIRED),
+        "pool": quota(
+            "POOL", "100000", "80", basis=QuotaBasis.GIFT_AMOUNT, period=QuotaPeriod.MONTH
+        ),
+    }
+    cash = CategoryFactory(code="C09", name="加油卡", is_cash_equivalent=True)
+    cash_gift = GiftFactory(
+        code="G9",
+        name="加油卡200元",
+        category=cash,
+        provider=world.providers[0],
+        kind=GiftKind.SERVICE,
+        face_value=Decimal("200.00"),
+        unit_cost=Decimal("200.00"),
+    )
+    service_category = CategoryFactory(code="C03", name="增值服务")
+    service_gifts = {
+        service: GiftFactory(
+            code=code,
+            name=name,
+            category=service_category,
+            provider=world.providers[1],
+            kind=GiftKind.CONTRACT_SERVICE,
+            contract_service=service,
+            face_value=Decimal(value),
+            unit_cost=Decimal(value),
+        )
+        for code, name, service, value in (
+            ("G5", "道路救援", "road_rescue", "80.00"),
+            ("G6", "安全检测", "safety_inspection", "120.00"),
+        )
+    }
+    return ComplianceWorld(quotas=quotas, cash_gift=cash_gift, service_gifts=service_gifts)
+
+
+COMPLIANCE_PREMIUMS = ("0.00", "999.94", "999.99", "1000.00", "1234.56", "2500.00", "8000.00")
+
+
+def add_compliance_distributions(
+    world: World, extra: ComplianceWorld, count: int, seed: int = 17
+) -> None:
+    """``count`` hand-outs with what the compliance views look at: premiums on the quota
+    boundaries (999.94 / 999.99 / 1000.00 against 100.00 of gifts), cash equivalents,
+    contract services (redeemed, and beyond what the policy holds), casual-income hand-outs
+    to the insured or to someone else, at moments straddling month ends."""
+    from distribution.models import TaxTreatment
+
+    rng = random.Random(seed)
+    branches = list(world.branches.values())
+    services = list(extra.service_gifts.values())
+    gifts = [*world.gifts, extra.cash_gift, *services]
+    policies = [
+        PolicyFactory(
+            branch=rng.choice(branches),
+            product=rng.choice(Product.values),
+            insured_name=rng.choice(["张三", "李四", "王五"]),
+            id_number=rng.choice(["440304199001011234", "440305198512125678", ""]),
+            phone=rng.choice(["13800138000", "13912345678"]),
+            premium=Decimal(rng.choice(COMPLIANCE_PREMIUMS)),
+            contract_services=rng.choice(
+                [{}, {"road_rescue": 2}, {"road_rescue": 1, "safety_inspection": 1}]
+            ),
+        )
+        for _ in range(max(count // 3, 1))
+    ]
+    slots = defaultdict(int)
+    start = Distribution.objects.count()
+    distributions, moments, lines = [], [], []
+    for n in range(count):
+        policy, rule = rng.choice(policies), rng.choice(world.rules)
+        status = rng.choice(DistributionStatus.values)
+        slots[(policy.pk, rule.code)] += 1
+        moment = MONTH_END_EDGE + timedelta(minutes=rng.choice([-5, 0, 29, 31, 90]))
+        moment += timedelta(days=rng.choice([0, 0, -31, 28, 59, 120, 400]))
+        chosen = [(g, rng.choice([1, 1, 2])) for g in rng.sample(gifts, rng.choice([1, 1, 2]))]
+        value = sum((g.face_value * q for g, q in chosen), Decimal("0.00"))
+        casual = rng.random() < 0.4
+        recipient = policy.insured_name if rng.random() < 0.6 else "赵六"
+        distributions.append(
+            Distribution(
+                number=f"D{start + n:08d}",
+                policy=policy,
+                rule=rule,
+                rule_code=rule.code,
+                slot=slots[(policy.pk, rule.code)],
+                slot_limit=200,
+                branch=policy.branch,
+                status=status,
+                tax_treatment=TaxTreatment.CASUAL if casual else TaxTreatment.SALE,
+                total_value=value,
+                total_cost=value,
+                withholding=(value * Decimal("0.20")).quantize(Decimal("0.01"))
+                if casual
+                else Decimal(0),
+                recipient_name=recipient,
+                recipient_phone=rng.choice([policy.phone, "13700001111"]),
+                idempotency_key=f"compliance-{seed}-{start + n}",
+                cancelled_at=moment if status == DistributionStatus.CANCELLED else None,
+                cancel_reason="测试" if status == DistributionStatus.CANCELLED else "",
+            )
+        )
+        moments.append(moment)
+        lines.append(chosen)
+    Distribution.objects.bulk_create(distributions)
+    for distribution, moment in zip(distributions, moments, strict=True):
+        distribution.created_at = moment
+    Distribution.objects.bulk_update(distributions, ["created_at"])
+    items = []
+    for distribution, chosen in zip(distributions, lines, strict=True):
+        for gift, quantity in chosen:
+            if distribution.status in CANCELLED:
+                status = ItemStatus.CANCELLED
+            elif gift.kind == GiftKind.PHYSICAL:
+                status = ItemStatus.TO_SHIP
+            else:
+                status = rng.choice([ItemStatus.ISSUED, ItemStatus.REDEEMED])
+            items.append(
+                DistributionItem(
+                    distribution=distribution,
+                    gift=gift,
+                    quantity=quantity,
+                    unit_value=gift.face_value,
+                    unit_cost=gift.unit_cost,
+                    provider=gift.provider,
+                    contract_service=gift.contract_service,
+                    status=status,
+                )
+            )
+    DistributionItem.objects.bulk_create(items)
