@@ -271,6 +271,9 @@ portal:settlements                               403         403         403    
 portal:voucher_lookup                            403         403         403         403         403         403         403         200         302
 portal:voucher_redeem                            403         403         403         403         403         403         403         200         302
 provider_signup                                  200         200         200         200         200         200         200         200         200
+stats:compliance                                 200         200         200         403         403         200         302         302         302
+stats:compliance_tax                             200         200         200         403         403         200         302         302         302
+stats:compliance_tax_export                      200         200         200         403         403         200         302         302         302
 stats:grouped                                    200         200         200         403         403         200         302         302         302
 stats:grouped_export                             200         200         200         403         403         200         302         302         302
 stats:overview                                   200         200         200         403         403         200         302         302         302
