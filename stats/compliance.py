@@ -116,6 +116,12 @@ def _cents_of(path: str):
 LINE_CENTS = F("quantity") * _cents_of("unit_value")
 
 
+def _cents_sum(lines: Q | None = None):
+    """The lines' face value in cents, as an integer: PostgreSQL sums bigints into a
+    numeric, whose division would not be the integer division the buckets rely on."""
+    return Cast(Sum(LINE_CENTS, filter=lines, output_field=BigIntegerField()), BigIntegerField())
+
+
 # ----------------------------------------------------------------- premium ratio
 
 
@@ -194,7 +200,7 @@ def _policy_table(user, query: ComplianceQuery, product: str, quotas: list[Quota
     )
     columns = {
         "premium_cents": Max(_cents_of("distribution__policy__premium")),
-        "value_cents": Sum(LINE_CENTS, output_field=BigIntegerField()),
+        "value_cents": _cents_sum(),
     }
     for n, quota in enumerate(quotas):
         lines = Q()
@@ -202,8 +208,7 @@ def _policy_table(user, query: ComplianceQuery, product: str, quotas: list[Quota
             lines &= Q(distribution__rule_code=quota.scope_rule_code)
         if quota.scope_gift_id:
             lines &= Q(gift_id=quota.scope_gift_id)
-        summed = Sum(LINE_CENTS, filter=lines or None, output_field=BigIntegerField())
-        columns[f"v{n}"] = Coalesce(summed, 0)
+        columns[f"v{n}"] = Coalesce(_cents_sum(lines or None), 0)
         scope = quota.scope_branch.path if quota.scope_branch_id else ""
         columns[f"in{n}"] = Max(
             Case(
@@ -295,7 +300,7 @@ def premium_ratios(*, user, query: ComplianceQuery) -> list[ProductRatios]:
         bucket, zone = _q("bucket"), _q("zone")
         grouped = f"SELECT {bucket}, {zone}, COUNT(*) FROM ({zoned}) z GROUP BY {bucket}, {zone}"  # noqa: S608
         for b, z, n in _fetch(grouped, params):
-            result.buckets[(int(b), int(z))] = int(n)
+            result.buckets[(int(b), int(z))] = result.buckets.get((int(b), int(z)), 0) + int(n)
         sums = [
             "COUNT(*)",
             f"SUM({_q('value_cents')})",

@@ -151,7 +151,7 @@ def tax_headers() -> list[str]:
         _("hand-outs"),
         _("face value (CNY)"),
         _("tax withheld (CNY)"),
-        _("20% of face value (CNY)"),
+        _("tax due at the casual-income rate (CNY)"),
         _("difference (CNY)"),
     ]
 
