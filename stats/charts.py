@@ -3,6 +3,8 @@ the page with ``json_script``; numbers as floats (JSON has no Decimal)."""
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from stats.dimensions import DIMENSIONS, MEASURES
 from stats.selectors import Result
 
@@ -62,5 +64,25 @@ def gauges(pools) -> dict:
                 "warn": float(pool.quota.warn_percent),
             }
             for pool in pools
+        ],
+    }
+
+
+def overdue_by_supplier(times) -> dict:
+    """Items overdue per supplier (``stats.delivery.DeliveryTimes``), stacked: shipped late
+    and still waiting past the SLA; suppliers with none are left out (the table has them)."""
+    late = [row for row in times.rows if row.overdue][:MAX_GROUPS]
+    return {
+        "kind": "bar",
+        "title": str(_("Items overdue by supplier")),
+        "measure": str(_("items")),
+        "capped": None,
+        "labels": [row.name for row in late],
+        "series": [
+            {"name": str(_("shipped late")), "data": [row.shipped_late for row in late]},
+            {
+                "name": str(_("still to ship, past the SLA")),
+                "data": [row.waiting_late for row in late],
+            },
         ],
     }

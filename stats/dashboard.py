@@ -1,16 +1,30 @@
 """The overview page's reads: this period against the one before, quota pools and their
 burn-down, physical stock, voucher issue and redemption. Each is one or two queries
-whatever the rows, and each starts from ``giftplatform.access.restrict``."""
+whatever the rows, and each starts from ``giftplatform.access.restrict``.
+
+A drill-down branch narrows every read after ``restrict`` (never instead of it):
+
+- hand-out figures: hand-outs booked in the branch's subtree;
+- quota pools and low stock: rows *in or over* the branch, that is owned by a branch of
+  its subtree, by the branch itself or one of its ancestors, or by no branch (all
+  branches). A pool of 深圳 caps 福田's hand-outs and a gift of 深圳 is handed out by
+  福田, so drilling into 福田 keeps them; a sibling's (南山's) are left out;
+- vouchers: a code issued to a hand-out line counts where that hand-out was booked (the
+  branch's subtree); a code never issued (available, void, expired) counts for the
+  gifts in reach of the branch (in or over it, as above), since any of them may still
+  go to the branch.
+"""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
-from distribution.models import Quota, QuotaPeriod, QuotaStatus, QuotaUsage
+from distribution.models import DistributionItem, Quota, QuotaPeriod, QuotaStatus, QuotaUsage
 from distribution.periods import ALL_TIME_START, period_start
 from giftplatform.access import restrict
+from giftplatform.models import Branch
 from gifts.models import Gift, GiftKind, VoucherCode, VoucherStatus
 from stats.selectors import StatsQuery, grouped
 
@@ -37,6 +51,19 @@ def previous_range(date_from: date, date_to: date) -> tuple[date, date]:
     """The period of the same length just before ``date_from``..``date_to``."""
     length = (date_to - date_from).days + 1
     return date_from - timedelta(days=length), date_from - timedelta(days=1)
+
+
+def in_or_over(branch: Branch, field: str = "branch") -> Q:
+    """Rows whose ``field`` (a Branch) is in ``branch``'s subtree, is ``branch`` or one of
+    its ancestors, or is empty (every branch): one prefix condition and one IN list of
+    the ancestors' paths, read off the materialized path without a query."""
+    codes = [code for code in branch.path.split("/") if code]
+    ancestors = ["".join(f"{code}/" for code in codes[:n]) for n in range(1, len(codes) + 1)]
+    return (
+        Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__path__startswith": branch.path})
+        | Q(**{f"{field}__path__in": ancestors})
+    )
 
 
 def overview(*, user, date_from: date, date_to: date, branch=None) -> list[Comparison]:
@@ -75,14 +102,17 @@ class PoolUse:
     runs_out_on: date | None  # at the pace so far; None when it lasts the period
 
 
-def quota_pools(*, user, today: date, moment) -> list[PoolUse]:
-    """The pools in force the user may see, with this period's use: two queries."""
-    quotas = list(
+def quota_pools(*, user, today: date, moment, branch: Branch | None = None) -> list[PoolUse]:
+    """The pools in force the user may see, in or over ``branch`` when given (see the
+    module docstring), with this period's use: two queries."""
+    quotas = (
         restrict(Quota.objects.all(), user, "view")
         .filter(status=QuotaStatus.ACTIVE)
         .exclude(period=QuotaPeriod.POLICY)
-        .order_by("code")
     )
+    if branch is not None:
+        quotas = quotas.filter(in_or_over(branch))
+    quotas = list(quotas.order_by("code"))
     starts = {q.pk: period_start(q.period, moment) for q in quotas}
     wanted = Q(pk__in=[])
     for quota_id, start in starts.items():
@@ -121,12 +151,15 @@ def burn_down(used: Decimal, limit: Decimal, first: date, today: date, end: date
     return None if end is not None and runs_out > end else runs_out
 
 
-def low_stock(*, user, limit: int = 50) -> tuple[list[Gift], int]:
+def low_stock(*, user, limit: int = 50, branch: Branch | None = None) -> tuple[list[Gift], int]:
     """Active physical gifts at or under their low-stock threshold (worst first), and how
-    many physical gifts are tracked: two queries."""
+    many physical gifts are tracked, in or over ``branch`` when given (see the module
+    docstring): two queries."""
     gifts = restrict(Gift.objects.all(), user, "view").filter(
         kind=GiftKind.PHYSICAL, is_active=True
     )
+    if branch is not None:
+        gifts = gifts.filter(in_or_over(branch))
     low = gifts.filter(stock__lte=F("low_stock_threshold")).select_related("provider")
     return list(low.order_by("stock", "code")[:limit]), gifts.count()
 
@@ -158,12 +191,16 @@ def _rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.1")) if whole else None
 
 
-def voucher_rates(*, user) -> VoucherRates:
-    """Voucher codes by status in the user's scope: one query."""
-    rows = (
-        restrict(VoucherCode.objects.all(), user, "view")
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-    )
+def voucher_rates(*, user, branch: Branch | None = None) -> VoucherRates:
+    """Voucher codes by status in the user's scope: one query. With ``branch``: the codes
+    issued to hand-out lines booked in its subtree, and the codes never issued to a line
+    of gifts in reach of it (owned in or over it, or by no branch)."""
+    codes = restrict(VoucherCode.objects.all(), user, "view")
+    if branch is not None:
+        lines = DistributionItem.objects.filter(voucher=OuterRef("pk"))
+        booked_here = lines.filter(distribution__branch__path__startswith=branch.path)
+        codes = codes.filter(
+            Exists(booked_here) | (~Exists(lines) & in_or_over(branch, "gift__branch"))
+        )
+    rows = codes.order_by().values_list("status").annotate(n=Count("pk"))
     return VoucherRates(by_status=dict(rows))

@@ -23,7 +23,7 @@ from giftplatform.models import Branch
 from giftplatform.services import export_record
 from giftplatform.sheets.export import write_export
 from giftplatform.sheets.writer import written_to_temp_file
-from stats import charts, dashboard
+from stats import charts, dashboard, delivery
 from stats.dimensions import DEFAULT_MEASURES
 from stats.forms import GroupedForm, PeriodForm, with_defaults
 from stats.selectors import StatsQuery, grouped
@@ -72,7 +72,8 @@ def _trail(request, branch: Branch | None) -> list[Branch]:
 @stats_page
 def overview(request):
     """This period against the one before, trend, branches, categories, pools, stock,
-    vouchers."""
+    vouchers, suppliers' delivery times and the overdue shipments; a drill-down branch
+    narrows every one of them (see each read's docstring for how)."""
     form = PeriodForm(with_defaults(request.GET), user=request.user)
     branch = _branch(request, form)
     context = {"form": form, "branch": branch, "trail": _trail(request, branch)}
@@ -98,9 +99,14 @@ def overview(request):
                 }
             )
         now = timezone.now()
-        pools = dashboard.quota_pools(user=request.user, today=timezone.localdate(), moment=now)
-        low, tracked = dashboard.low_stock(user=request.user)
+        pools = dashboard.quota_pools(
+            user=request.user, today=timezone.localdate(), moment=now, branch=branch
+        )
+        low, tracked = dashboard.low_stock(user=request.user, branch=branch)
         previous = dashboard.previous_range(date_from, date_to)
+        times = delivery.delivery_times(
+            user=request.user, date_from=date_from, date_to=date_to, branch=branch
+        )
         context.update(
             comparisons=dashboard.overview(
                 user=request.user, date_from=date_from, date_to=date_to, branch=branch
@@ -112,7 +118,10 @@ def overview(request):
             gauges=charts.gauges(pools),
             low_stock=low,
             tracked_gifts=tracked,
-            vouchers=dashboard.voucher_rates(user=request.user),
+            vouchers=dashboard.voucher_rates(user=request.user, branch=branch),
+            delivery=times,
+            delivery_chart=charts.overdue_by_supplier(times),
+            overdue=delivery.overdue_shipments(user=request.user, branch=branch),
             query_string=_query_string(request, drop=("branch",)),
         )
     return render(request, "stats/overview.html", context)

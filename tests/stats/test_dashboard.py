@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from distribution.models import Quota, QuotaStatus, QuotaUsage
+from distribution.models import DistributionItem, Quota, QuotaStatus, QuotaUsage
 from gifts.models import GiftKind, VoucherCode, VoucherStatus
 from stats import dashboard
 from tests.factories import GiftFactory
-from tests.stats.world import SHANGHAI
+from tests.stats.world import SHANGHAI, analyst
 
 MOMENT = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)
 
@@ -116,3 +116,123 @@ def test_low_stock_and_vouchers_stay_in_scope(world, analyst_futian):
 )
 def test_previous_range_has_the_same_length(date_from, date_to, previous):
     assert dashboard.previous_range(date_from, date_to) == previous
+
+
+# ------------------------------------------------------------ the branch drill-down
+
+
+@pytest.fixture
+def analyst_sz(world):
+    return analyst("analyst_sz_drill", world.branches["shenzhen"])
+
+
+def _owned_everywhere(world, make):
+    """One row per branch of the world and one with no branch: code -> row."""
+    branches = world.branches
+    return {
+        "SZ": make("SZ", branches["shenzhen"]),
+        "FT": make("FT", branches["futian"]),
+        "DESK": make("DESK", branches["desk"]),
+        "NS": make("NS", branches["nanshan"]),
+        "ALL": make("ALL", None),
+    }
+
+
+IN_OR_OVER = [
+    ("shenzhen", None, {"SZ", "FT", "DESK", "NS", "ALL"}),
+    ("shenzhen", "futian", {"SZ", "FT", "DESK", "ALL"}),  # over it, it, under it, global
+    ("shenzhen", "desk", {"SZ", "FT", "DESK", "ALL"}),
+    ("shenzhen", "nanshan", {"SZ", "NS", "ALL"}),
+    ("shenzhen", "shenzhen", {"SZ", "FT", "DESK", "NS", "ALL"}),
+    ("futian", "desk", {"FT", "DESK", "ALL"}),  # 深圳's rows stay out of 福田's scope
+]
+
+
+@pytest.mark.parametrize(("home", "drill", "expected"), IN_OR_OVER)
+def test_the_branch_narrows_the_pools_to_those_in_or_over_it(
+    world, home, drill, expected, django_assert_num_queries
+):
+    _owned_everywhere(world, lambda code, branch: _pool(code, branch, "100"))
+    user = analyst(f"an_pool_{home}", world.branches[home])
+    branch = world.branches[drill] if drill else None
+    with django_assert_num_queries(2):
+        pools = dashboard.quota_pools(user=user, today=MOMENT.date(), moment=MOMENT, branch=branch)
+    assert {p.quota.code for p in pools} == expected
+
+
+@pytest.mark.parametrize(("home", "drill", "expected"), IN_OR_OVER)
+def test_the_branch_narrows_low_stock_to_gifts_in_or_over_it(
+    world, home, drill, expected, django_assert_num_queries
+):
+    _owned_everywhere(
+        world,
+        lambda code, branch: GiftFactory(code=f"LOW-{code}", branch=branch, low_stock_threshold=5),
+    )
+    user = analyst(f"an_low_{home}", world.branches[home])
+    branch = world.branches[drill] if drill else None
+    with django_assert_num_queries(2):
+        low, tracked = dashboard.low_stock(user=user, branch=branch)
+    codes = {g.code.removeprefix("LOW-") for g in low if g.code.startswith("LOW-")}
+    assert codes == expected
+    # The world's own physical gifts have no branch: tracked everywhere.
+    assert tracked == len(expected) + 2
+
+
+def test_the_branch_narrows_vouchers_by_hand_out_and_by_reach(world, analyst_sz):
+    """Codes issued to a hand-out line count where it was booked; codes never issued count
+    for the gifts in reach of the branch."""
+    branches = world.branches
+    gifts = _owned_everywhere(
+        world,
+        lambda code, branch: GiftFactory(code=f"V-{code}", kind=GiftKind.SERVICE, branch=branch),
+    )
+    never_issued = [VoucherStatus.AVAILABLE, VoucherStatus.AVAILABLE, VoucherStatus.VOID]
+    VoucherCode.objects.bulk_create(
+        VoucherCode(gift=gift, code=f"{gift.code}-{n}", status=status)
+        for gift in gifts.values()
+        for n, status in enumerate(never_issued)
+    )
+
+    def issue(code, gift, branch, status):
+        voucher = VoucherCode.objects.create(
+            gift=gift,
+            code=code,
+            status=status,
+            issued_at=MOMENT,
+            redeemed_at=MOMENT if status == VoucherStatus.REDEEMED else None,
+        )
+        item = (
+            DistributionItem.objects.filter(
+                distribution__branch=branches[branch], voucher__isnull=True
+            )
+            .exclude(status="cancelled")
+            .first()
+        )
+        DistributionItem.objects.filter(pk=item.pk).update(voucher=voucher)
+
+    issue("ISS-FT", gifts["ALL"], "futian", VoucherStatus.ISSUED)
+    issue("ISS-FT2", gifts["NS"], "futian", VoucherStatus.REDEEMED)  # 南山's gift, 福田's hand-out
+    issue("ISS-NS", gifts["ALL"], "nanshan", VoucherStatus.REDEEMED)
+    available, void = VoucherStatus.AVAILABLE, VoucherStatus.VOID
+    issued, redeemed = VoucherStatus.ISSUED, VoucherStatus.REDEEMED
+
+    def rates(branch):
+        return dashboard.voucher_rates(
+            user=analyst_sz, branch=branches[branch] if branch else None
+        ).by_status
+
+    assert rates(None) == {available: 10, void: 5, issued: 1, redeemed: 2}
+    # 福田: its two hand-outs' codes; never issued: 深圳's, 福田's, 福田营业部's, global.
+    assert rates("futian") == {available: 8, void: 4, issued: 1, redeemed: 1}
+    assert rates("nanshan") == {available: 6, void: 3, redeemed: 1}
+    assert dashboard.voucher_rates(user=analyst_sz, branch=branches["futian"]).issue_rate == (
+        Decimal("14.3")
+    )
+
+
+def test_in_or_over_reads_the_ancestors_off_the_path(world):
+    desk = world.branches["desk"]
+    assert desk.path == "4403/440304/44030401/"
+    condition = str(dashboard.in_or_over(desk))
+    for path in ("4403/", "4403/440304/", "4403/440304/44030401/"):
+        assert path in condition

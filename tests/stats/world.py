@@ -396,3 +396,68 @@ def add_compliance_distributions(
                 )
             )
     DistributionItem.objects.bulk_create(items)
+
+
+# ------------------------------------------------------------- delivery (issue 7)
+
+# Hand-outs whose physical items are due to ship (not awaiting approval, not cancelled).
+DUE_HANDOUT_STATUSES = (
+    DistributionStatus.APPROVED,
+    DistributionStatus.FULFILLING,
+    DistributionStatus.COMPLETED,
+)
+
+
+def add_shipments(*, until: datetime, seed: int = 11) -> int:
+    """Ship (some in two parcels), deliver or leave waiting the physical items due to
+    ship; some hand-outs approved a few days after they were made. Nothing is shipped or
+    delivered after ``until``. Returns the number of parcels in the table."""
+    from distribution.models import Shipment, ShipmentLine
+
+    rng = random.Random(seed)
+    items = list(
+        DistributionItem.objects.filter(
+            status=ItemStatus.TO_SHIP,
+            distribution__status__in=DUE_HANDOUT_STATUSES,
+            gift__kind=GiftKind.PHYSICAL,
+            shipment_lines__isnull=True,
+        )
+        .select_related("distribution")
+        .order_by("pk")
+    )
+    approved = {}
+    for item in items:
+        distribution = item.distribution
+        if distribution.decided_at is None and rng.random() < 0.3:
+            hours = rng.choice([2, 30, 75])
+            distribution.decided_at = distribution.created_at + timedelta(hours=hours)
+            approved[distribution.pk] = distribution
+    Distribution.objects.bulk_update(list(approved.values()), ["decided_at"])
+    parcels = Shipment.objects.count()
+    for item in items:
+        distribution = approved.get(item.distribution_id, item.distribution)
+        due = distribution.decided_at or distribution.created_at
+        days = rng.choice([0, 1, 2, 3, 4, 6, 9, 15])
+        shipped = due + timedelta(days=days, hours=rng.random() * 20)
+        if rng.random() < 0.2 or shipped > until:
+            continue  # still waiting
+        split = item.quantity > 1 and rng.random() < 0.5
+        moments = [max(due, shipped - timedelta(days=rng.choice([1, 2]))), shipped]
+        moments = moments if split else [shipped]
+        delivered = shipped + timedelta(days=rng.choice([1, 2, 3, 5]), hours=rng.random() * 10)
+        deliver = rng.random() < 0.6 and delivered <= until
+        for n, moment in enumerate(moments):
+            parcels += 1
+            parcel = Shipment.objects.create(
+                provider=item.provider,
+                policy_id=distribution.policy_id,
+                courier="OTHER",
+                tracking_no=f"TEST{parcels:08d}",
+                shipped_at=moment,
+                delivered_at=delivered if deliver else None,
+            )
+            quantity = 1 if split and n == 0 else item.quantity - (1 if split else 0)
+            ShipmentLine.objects.create(shipment=parcel, item=item, quantity=quantity)
+        item.status = ItemStatus.DELIVERED if deliver else ItemStatus.SHIPPED
+        item.save(update_fields=["status"])
+    return parcels
