@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from distribution.models import Quota, QuotaStatus, QuotaUsage
 from distribution.periods import period_start
-from tests.stats.world import add_distributions, analyst, build_world
+from tests.stats.world import add_distributions, add_shipments, analyst, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +23,7 @@ def _login(page, live_server, username, target):
 def test_an_auditor_sees_the_charts(page, live_server, shoot):
     world = build_world()
     add_distributions(world, 60)
+    add_shipments(until=timezone.now())
     auditor = analyst("auditor_e2e", world.branches["shenzhen"])
     quota = Quota.objects.create(
         code="Q-MONTH",
@@ -42,6 +43,10 @@ def test_an_auditor_sees_the_charts(page, live_server, shoot):
     page.wait_for_selector("[data-chart='chart-branch'] canvas")
     page.wait_for_selector("[data-chart='chart-category'] canvas")
     page.wait_for_selector("[data-chart='chart-gauges'] canvas")
+    page.wait_for_selector("[data-chart='chart-delivery'] canvas")
+    assert page.locator("#delivery tbody tr").count() == 2  # both suppliers, most late first
+    assert int(page.locator("[data-overdue-count]").get_attribute("data-overdue-count")) > 0
+    assert page.locator("#overdue tbody a[href*='/admin/distribution/distribution/']").count() > 0
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert "福田支公司" in page.content()
     shoot(page, "overview")
