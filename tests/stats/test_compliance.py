@@ -596,3 +596,19 @@ def test_query_counts_stay_flat_as_rows_grow(client, world, extra, name, django_
         response = client.get(reverse(name), WHOLE)
         if hasattr(response, "streaming_content"):
             b"".join(response.streaming_content)
+
+
+def test_a_zero_premium_policy_is_its_own_bucket_and_first_of_the_worst(world, extra):
+    """No premium: no ratio, a zero ceiling (as the engine's), so any gift is above it."""
+    shenzhen = analyst("a_sz", world.branches["shenzhen"])
+    policy = PolicyFactory(
+        branch=world.branches["nanshan"], product=Product.COMMERCIAL, premium=Decimal("0.00")
+    )
+    _casual(policy, "2027-07-01", gift=world.gifts[1], number="Z1")
+    query = ComplianceQuery(date(2027, 7, 1), date(2027, 7, 1), product=Product.COMMERCIAL)
+    (result,) = premium_ratios(user=shenzhen, query=query)
+    assert result.buckets == {(-1, 2): 1}
+    assert result.histogram()[-1] == (-1, 0, 0, 1)
+    (worst,) = result.worst
+    assert (worst.policy, worst.ratio, worst.zone) == (policy, None, 2)
+    assert (result.at_warning, result.above_hard, result.ratio) == (1, 1, None)
