@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from distribution.models import DistributionItem, Quota, QuotaStatus, QuotaUsage
 from gifts.models import GiftKind, VoucherCode, VoucherStatus
@@ -236,3 +237,31 @@ def test_in_or_over_reads_the_ancestors_off_the_path(world):
     condition = str(dashboard.in_or_over(desk))
     for path in ("4403/", "4403/440304/", "4403/440304/44030401/"):
         assert path in condition
+
+
+def test_the_overview_page_narrows_every_read_to_the_drill_down_branch(world, analyst_sz, client):
+    """Through the view: ?branch= reaches pools, low stock, vouchers and delivery times."""
+    _owned_everywhere(world, lambda code, branch: _pool(code, branch, "100"))
+    _owned_everywhere(
+        world,
+        lambda code, branch: GiftFactory(code=f"LOW-{code}", branch=branch, low_stock_threshold=5),
+    )
+    client.force_login(analyst_sz)
+    params = {"date_from": "2024-01-01", "date_to": "2028-12-31"}
+    whole = client.get(reverse("stats:overview"), params).context
+    nanshan = client.get(
+        reverse("stats:overview"), {**params, "branch": world.branches["nanshan"].pk}
+    ).context
+    assert {p.quota.code for p in nanshan["pools"]} == {"SZ", "NS", "ALL"}
+    assert {g.code for g in nanshan["low_stock"] if g.code.startswith("LOW-")} == {
+        "LOW-SZ",
+        "LOW-NS",
+        "LOW-ALL",
+    }
+    assert len(whole["pools"]) == 5
+    assert 0 < nanshan["delivery"].total.items < whole["delivery"].total.items
+    assert nanshan["overdue"].count <= whole["overdue"].count
+    assert all(
+        row.item.distribution.branch == world.branches["nanshan"]
+        for row in nanshan["overdue"].items
+    )
