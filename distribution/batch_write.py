@@ -43,6 +43,7 @@ from distribution.periods import local_date, period_start
 from distribution.quota_math import quota_period
 from distribution.rulebook import UNLIMITED
 from distribution.services.handout import CASUAL_INCOME_RATE
+from distribution.services.totals import totals_add
 from distribution.specs import PER_POLICY, Plan, QuotaSpec, RuleSpec
 from giftplatform.access import recorded
 from gifts.models import Gift, GiftKind, MovementReason, StockMovement, VoucherCode, VoucherStatus
@@ -388,6 +389,7 @@ def write_chunk(
     _insert(DistributionItem, _known(DistributionItem, items))
     _insert(QuotaCharge, charges)
     _insert(StockMovement, movements)
+    totals_add(row["id"] for row in distributions)
 
 
 def _known(model, rows: list[dict]) -> list[dict]:

@@ -57,6 +57,7 @@ BRANCH_PATHS = {
     "distribution.batchrun": "rule__branch",
     "distribution.distribution": "branch",
     "distribution.distributionitem": "distribution__branch",
+    "distribution.handoutdaytotal": "branch",
     "distribution.shipment": "policy__branch",
     "distribution.shipmentline": "item__distribution__branch",
     "giftplatform.objectpermissionchange": "branch",

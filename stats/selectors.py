@@ -14,21 +14,30 @@ them alone, so a page can show them apart.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 
-from distribution.models import LIVE_STATUSES, DistributionItem, DistributionStatus
 from giftplatform.access import branch_scope, restrict
 from giftplatform.models import Branch
-from stats.dimensions import DIMENSIONS, ITEM_AGGREGATES, LOCAL
+from stats.dimensions import DIMENSIONS, ITEM_AGGREGATES, MONEY
+from stats.sources import (
+    HANDOUTS,
+    LINES,
+    TOTALS,
+    Source,
+    answered_by_totals,
+    handouts_for,
+    items_for,
+    totals_for,
+)
+from stats.sources import local_start as local_start  # re-exported: compliance, delivery
 
 CENT = Decimal("0.01")
-CANCELLED_STATUSES = (DistributionStatus.CANCELLED, DistributionStatus.REJECTED)
 
 
 @dataclass(frozen=True)
@@ -64,33 +73,6 @@ class Result:
     rollup_root: Branch | None = None  # its own lines form one row, not drilled into
 
 
-def local_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LOCAL)
-
-
-def items_for(user, query: StatsQuery) -> QuerySet:
-    """The gift lines in ``user``'s scope that ``query``'s filters keep."""
-    items = restrict(DistributionItem.objects.all(), user, "view").order_by()
-    statuses = CANCELLED_STATUSES if query.cancelled else LIVE_STATUSES
-    if query.status:
-        statuses = [s for s in statuses if s == query.status]
-    items = items.filter(distribution__status__in=list(statuses))
-    if query.date_from:
-        items = items.filter(distribution__created_at__gte=local_start(query.date_from))
-    if query.date_to:
-        after = local_start(query.date_to + timedelta(days=1))
-        items = items.filter(distribution__created_at__lt=after)
-    if query.branch is not None:
-        items = items.filter(distribution__branch__path__startswith=query.branch.path)
-    if query.rule_code:
-        items = items.filter(distribution__rule_code=query.rule_code)
-    if query.provider_id:
-        items = items.filter(provider_id=query.provider_id)
-    if query.product:
-        items = items.filter(distribution__policy__product=query.product)
-    return items
-
-
 def rollup_root(user, query: StatsQuery) -> Branch | None:
     """The branch whose children the branch dimension shows (None: the top level)."""
     return query.branch if query.branch is not None else branch_scope(user)
@@ -101,64 +83,95 @@ def rollup_children(user, root: Branch | None) -> list[Branch]:
     return list(restrict(children, user, "view").order_by("code"))
 
 
-def _branch_expression(root: Branch | None, children: list[Branch]):
+def _branch_expression(root: Branch | None, children: list[Branch], source: Source):
     """Each line's branch rolled up to the child of ``root`` holding it; ``root`` itself
     for lines booked on the root (0 when nothing matches, which scope rules out)."""
-    whens = [
-        When(distribution__branch__path__startswith=child.path, then=Value(child.pk))
-        for child in children
-    ]
+    lookup = f"{source.branch}__path__startswith"
+    whens = [When(**{lookup: child.path}, then=Value(child.pk)) for child in children]
     default = Value(root.pk if root else 0)
     if not whens:
         return default
     return Case(*whens, default=default, output_field=IntegerField())
 
 
-def _key_expressions(user, query: StatsQuery, result: Result) -> dict[str, object]:
+def _rollup(user, query: StatsQuery, result: Result) -> tuple | None:
+    """The branch dimension's root and the children it rolls up to (None: no branch
+    dimension); noted on ``result`` for labels and drill-down links."""
+    if "branch" not in query.dimensions:
+        return None
+    root = rollup_root(user, query)
+    children = rollup_children(user, root)
+    result.branches = {child.pk: child for child in children}
+    if root is not None:
+        result.branches[root.pk] = root
+        result.rollup_root = root
+    return root, children
+
+
+def _key_expressions(query: StatsQuery, source: Source, rollup) -> dict:
     expressions = {}
     for position, code in enumerate(query.dimensions):
         dimension = DIMENSIONS[code]
         if code == "branch":
-            root = rollup_root(user, query)
-            children = rollup_children(user, root)
-            result.branches = {child.pk: child for child in children}
-            if root is not None:
-                result.branches[root.pk] = root
-                result.rollup_root = root
-            expressions[f"k{position}"] = _branch_expression(root, children)
+            expression = _branch_expression(*rollup, source)
+        elif dimension.is_period:
+            expression = source.period(dimension.period)
+        elif code == "rule":
+            expression = F(source.rule)
         else:
-            expressions[f"k{position}"] = dimension.expression()
+            expression = dimension.expression()
+        expressions[f"k{position}"] = expression
     return expressions
 
 
+# The daily totals' sums; the policies reached come from the hand-outs (see sources).
+TOTALS_AGGREGATES = {
+    "count": Sum("distributions"),
+    "units": Sum("units"),
+    "value": Sum("value", output_field=MONEY),
+    "cost": Sum("cost", output_field=MONEY),
+}
+REACH_MEASURES = {"policies", "premium", "cost_ratio"}
+
+
 def grouped(*, user, query: StatsQuery) -> Result:
-    """The measures of ``query`` per combination of its dimensions, and their total."""
+    """The measures of ``query`` per combination of its dimensions, and their total.
+
+    Live hand-outs by branch, rule and period are summed from the daily totals; the
+    policies reached and their premium then come from the hand-outs (no lines). Any
+    other question sums the gift lines."""
     result = Result(query=query)
-    items = items_for(user, query)
-    keys = _key_expressions(user, query, result)
+    rollup = _rollup(user, query, result)
+    if answered_by_totals(query):
+        rows_qs, source, summed = totals_for(user, query), TOTALS, TOTALS_AGGREGATES
+        reach_qs, reach_source = handouts_for(user, query), HANDOUTS
+    else:
+        rows_qs, source, summed = items_for(user, query), LINES, ITEM_AGGREGATES
+        reach_qs, reach_source = rows_qs, LINES
+    keys = _key_expressions(query, source, rollup)
     names = list(keys)
-    summed = {code: ITEM_AGGREGATES[code] for code in ITEM_AGGREGATES}
-    wants_premium = {"premium", "cost_ratio"} & set(query.measures)
+    dims = query.dimensions
 
     rows: dict[tuple, dict] = {}
     if names:
-        for record in items.annotate(**keys).values(*names).annotate(**summed):
-            rows[
-                tuple(
-                    _key(code, record[n]) for code, n in zip(query.dimensions, names, strict=True)
-                )
-            ] = record
+        for record in rows_qs.annotate(**keys).values(*names).annotate(**summed):
+            rows[tuple(_key(code, record[n]) for code, n in zip(dims, names, strict=True))] = record
         labels = _labels(query, list(rows), _branch_names(result))
     else:
         labels = {}
-    total = items.aggregate(**summed)
-    premiums = _premiums(items, keys, query.dimensions) if wants_premium and names else {}
-    total_premium = _premiums(items, {}, ()).get((), Decimal(0)) if wants_premium else None
+    total = rows_qs.aggregate(**summed)
+    reach, total_reach = {}, None
+    if REACH_MEASURES & set(query.measures):
+        if names:
+            reach_keys = _key_expressions(query, reach_source, rollup)
+            reach = _reach(reach_qs, reach_keys, dims, reach_source)
+        total_reach = _reach(reach_qs, {}, (), reach_source).get((), (0, Decimal(0)))
+    none = (0, Decimal(0)) if total_reach is not None else None
 
     for key, record in rows.items():
-        values = _values(record, premiums.get(key, Decimal(0)) if wants_premium else None)
+        values = _values(record, reach.get(key, none))
         result.rows.append(Row(keys=key, labels=labels.get(key, key), values=values))
-    result.total = _values(total, total_premium)
+    result.total = _values(total, total_reach)
     _sort(result)
     return result
 
@@ -172,16 +185,19 @@ def _key(code: str, value):
     return value
 
 
-def _values(record: dict, premium) -> dict[str, object]:
+def _values(record: dict, reach: tuple | None) -> dict[str, object]:
+    """The measures of one group; ``reach`` is (policies, their premium) when asked."""
     values = {
         "count": record.get("count") or 0,
         "units": record.get("units") or 0,
         "value": _money(record.get("value")),
         "cost": _money(record.get("cost")),
-        "policies": record.get("policies") or 0,
     }
-    if premium is not None:
-        values["premium"] = _money(premium)
+    if "policies" in record:
+        values["policies"] = record["policies"] or 0
+    if reach is not None:
+        values["policies"] = reach[0]
+        values["premium"] = _money(reach[1])
         values["cost_ratio"] = (
             (values["cost"] * 100 / values["premium"]).quantize(CENT) if values["premium"] else None
         )
@@ -194,15 +210,14 @@ def _money(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
 
-def _premiums(items: QuerySet, keys: dict, dimensions: tuple[str, ...]) -> dict[tuple, Decimal]:
-    """Premium of the distinct policies per group: the distinct (group, policy) pairs in a
-    derived table, summed around it (the ORM has no FROM-subquery), one query."""
+def _reach(rows: QuerySet, keys: dict, dimensions: tuple, source: Source) -> dict[tuple, tuple]:
+    """Policies reached and their premium per group, each policy once: the distinct
+    (group, policy) pairs in a derived table, counted and summed around it (the ORM has
+    no FROM-subquery), one query."""
     names = list(keys)
     pairs = (
-        items.annotate(**keys)
-        .annotate(
-            policy_ref=F("distribution__policy_id"), premium=F("distribution__policy__premium")
-        )
+        rows.annotate(**keys)
+        .annotate(policy_ref=F(source.policy), premium=F(source.premium))
         .values(*names, "policy_ref", "premium")
         .distinct()
     )
@@ -212,16 +227,19 @@ def _premiums(items: QuerySet, keys: dict, dimensions: tuple[str, ...]) -> dict[
         return {}
     quoted = [connection.ops.quote_name(n) for n in names]
     group = f" GROUP BY {', '.join(quoted)}" if quoted else ""
-    select = ", ".join([*quoted, f"SUM({connection.ops.quote_name('premium')})"])
+    select = ", ".join([*quoted, "COUNT(*)", f"SUM({connection.ops.quote_name('premium')})"])
     # Only our own aliases are spliced in; every value stays a parameter.
     outer = f"SELECT {select} FROM ({sql}) pairs{group}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(outer, params)
         found = cursor.fetchall()
     return {
-        tuple(_key(code, v) for code, v in zip(dimensions, row[:-1], strict=True)): _money(row[-1])
+        tuple(_key(code, v) for code, v in zip(dimensions, row[:-2], strict=True)): (
+            row[-2],
+            _money(row[-1]),
+        )
         for row in found
-        if row[-1] is not None
+        if row[-2]
     }
 
 

@@ -18,6 +18,7 @@ from .shipments import (
     normalize_tracking_no,
     tracking_error,
 )
+from .totals import HandoutDayTotal
 
 __all__ = [
     "LIVE_STATUSES",
@@ -31,6 +32,7 @@ __all__ = [
     "Distribution",
     "DistributionItem",
     "DistributionStatus",
+    "HandoutDayTotal",
     "ItemStatus",
     "Quota",
     "QuotaBasis",

@@ -23,6 +23,7 @@ from distribution.models import (
 )
 from distribution.periods import period_start
 from distribution.services.quotas import PoolExhausted, pool_consume, pool_return
+from distribution.services.totals import totals_add, totals_remove
 from distribution.specs import PER_POLICY, Plan
 from giftplatform.access import recorded
 from gifts.models import Gift, GiftKind, VoucherCode, VoucherStatus
@@ -241,6 +242,7 @@ def _create(*, actor, policy, rule, choices, idempotency_key, recipient, batch_r
     )
     _charge_quotas(distribution, plan, now)
     _write_items(distribution, plan, gifts, recorded(actor), reserved, now)
+    totals_add([distribution.pk])
     return distribution
 
 
@@ -279,6 +281,7 @@ def _release(distribution: Distribution, actor, note: str) -> None:
                 quota_id=charge.quota_id, period_start=charge.period_start, amount=charge.amount
             )
     distribution.charges.update(returned=True)
+    totals_remove([distribution.pk])
 
 
 @transaction.atomic

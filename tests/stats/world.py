@@ -24,6 +24,7 @@ from distribution.models import (
     Rule,
     RuleStatus,
 )
+from distribution.services.totals import totals_add
 from giftplatform.roles import apply_roles
 from giftplatform.services import branch_save
 from gifts.models import GiftKind
@@ -149,6 +150,8 @@ def add_distributions(world: World, count: int, seed: int = 7) -> None:
                 )
             )
     DistributionItem.objects.bulk_create(items)
+    # Rows written past the services count themselves, as a bulk load would.
+    totals_add(d.pk for d in distributions)
 
 
 def analyst(username: str, branch, role: str = "auditor"):

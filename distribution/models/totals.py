@@ -1,0 +1,41 @@
+"""Running totals of live hand-outs per local day, branch and rule (for statistics).
+
+One row per (day in Asia/Shanghai, branch, rule code) holds the live hand-outs of that
+day there: how many, their units, face value and cost. It is written in the same
+transaction as the hand-outs it counts (``distribution.services.totals``): a hand-out
+adds itself when written and takes itself away when cancelled or rejected, so the rows
+always equal a sum over the live ``Distribution`` rows (a test holds them to it). Statuses
+within "live" do not matter here; questions by status read the hand-outs themselves.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from giftplatform.models import Branch
+
+
+class HandoutDayTotal(models.Model):
+    day = models.DateField(_("day"))
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
+    )
+    rule_code = models.CharField(_("rule code"), max_length=40)
+    distributions = models.IntegerField(_("distributions"), default=0)
+    units = models.BigIntegerField(_("units"), default=0)
+    value = models.DecimalField(_("face value"), max_digits=16, decimal_places=2, default=0)
+    cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("daily hand-out total")
+        verbose_name_plural = _("daily hand-out totals")
+        default_permissions = ("view",)
+        constraints = [
+            # No CHECK (distributions >= 0): both databases check the row an upsert
+            # proposes before they find the conflict, and a removal proposes -1.
+            models.UniqueConstraint(
+                fields=["day", "branch", "rule_code"], name="handout_day_total_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.branch_id} {self.rule_code}"
