@@ -27,7 +27,8 @@ Percentiles
 How
     Working days in SQL: every local day from the period's start to today (or the
     period's end, if later) gets its working-day ordinal (working days since the start),
-    passed in as a VALUES table; working days between two days is the difference of their
+    passed in as one JSON parameter that the database unpacks into a table (whatever the
+    period's length); working days between two days is the difference of their
     ordinals. The item rows come from the ORM (restrict, filters, each item's due, shipped
     and delivered day); one hand-written statement groups them per supplier and for the
     total (UNION ALL). Queries: one for the suppliers (two on SQLite), and two for the
@@ -35,6 +36,7 @@ How
 """
 
 import datetime
+import json
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -200,14 +202,18 @@ def working_day_ordinals(first: datetime.date, last: datetime.date) -> dict[date
     return ordinals
 
 
-def _day_placeholder() -> str:
-    # PostgreSQL would read a bare parameter in VALUES as text; SQLite keeps ISO strings.
-    return "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
+# The calendar travels as one JSON parameter, [["2026-10-01", 0], ...], which the database
+# unpacks: a period of any length stays one parameter (a VALUES list of two parameters a
+# day would pass SQLite's and PostgreSQL's limits on parameters after some decades).
+CALENDAR_SQL = {
+    "postgresql": "SELECT (e->>0)::date, (e->>1)::int FROM json_array_elements(CAST(%s AS json)) e",
+    "sqlite": "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%s)",
+}
 
 
 SUPPLIER_SQL = """
 WITH items AS ({items}),
-calendar (day, ordinal) AS (VALUES {calendar}),
+calendar (day, ordinal) AS ({calendar}),
 timed AS (
   SELECT i.item_id, i.supplier_id, i.supplier_code, i.supplier_name, i.still_to_ship,
          due.ordinal AS due_ordinal,
@@ -280,8 +286,7 @@ def delivery_times(
     except EmptyResultSet:  # restrict() gave .none()
         return DeliveryTimes(rows=[], total=empty, sla_days=sla, today=today)
     ordinals = working_day_ordinals(date_from, max(today, date_to))
-    calendar_sql = ", ".join([f"({_day_placeholder()}, %s)"] * len(ordinals))
-    calendar_params = [p for day, n in ordinals.items() for p in (rawsql.date_param(day), n)]
+    calendar = json.dumps([[day.isoformat(), n] for day, n in ordinals.items()])
     postgres = connection.vendor == "postgresql"
     aggregates = AGGREGATES.format(percentiles=PG_PERCENTILES if postgres else "")
     aggregate_params = [sla, ordinals[today], sla]
@@ -289,12 +294,12 @@ def delivery_times(
     def statement(select: str) -> str:
         return SUPPLIER_SQL.format(
             items=item_sql,
-            calendar=calendar_sql,
+            calendar=CALENDAR_SQL[connection.vendor],
             lines=connection.ops.quote_name(ShipmentLine._meta.db_table),
             select=select,
         )
 
-    head = [*item_params, *calendar_params]
+    head = [*item_params, calendar]
     rows = rawsql.fetch_all(
         statement(GROUPED_SELECT.format(aggregates=aggregates)),
         [*head, *aggregate_params, *aggregate_params],

@@ -336,3 +336,16 @@ def test_the_page_names_the_late_suppliers_and_links_the_overdue(db, client, set
     assert 'data-overdue-count="1"' in html
     assert reverse("admin:distribution_distribution_change", args=[old.distribution_id]) in html
     assert "LATE-2" not in html and "南山" not in html
+
+
+def test_a_century_long_period_is_still_one_statement(shipped_world):
+    """The calendar is one parameter: 36,500 days pass both databases' parameter limits
+    as a VALUES list would not, and the figures are those of the period holding the rows."""
+    user = analyst("an_century", shipped_world.branches["shenzhen"])
+    century = delivery.delivery_times(
+        user=user, date_from=date(1950, 1, 1), date_to=date(2049, 12, 31), today=TODAY
+    )
+    assert (
+        century.total
+        == delivery.delivery_times(user=user, date_from=FROM, date_to=TO, today=TODAY).total
+    )
