@@ -22,6 +22,7 @@ from distribution.services import distribution_create
 from gifts.models import Gift, StockMovement, VoucherCode, VoucherStatus
 from tests.distribution.batch_support import approved_run
 from tests.distribution.conftest import make_quota, make_rule, stocked_gift, voucher_gift
+from tests.distribution.totals_check import assert_totals_match
 from tests.factories import PolicyFactory
 
 
@@ -65,6 +66,7 @@ def assert_invariants():
             quota=usage.quota, period_start=usage.period_start, returned=False
         ).aggregate(s=Sum("amount"))["s"] or Decimal(0)
         assert charged == usage.used
+    assert_totals_match()
 
 
 def models_f(name):

@@ -21,6 +21,7 @@ from distribution.models import (
 from distribution.services import DistributionRefused, distribution_create
 from gifts.models import Gift, StockMovement, VoucherCode, VoucherStatus
 from tests.distribution.conftest import make_quota, make_rule, stocked_gift, voucher_gift
+from tests.distribution.totals_check import assert_totals_match
 from tests.factories import PolicyFactory
 
 pytestmark = [
@@ -83,6 +84,7 @@ def assert_ledger_and_vouchers_hold():
     assert not live_codes.exists()
     issued = VoucherCode.objects.filter(status=VoucherStatus.ISSUED).count()
     assert issued == DistributionItem.objects.filter(voucher__isnull=False).count()
+    assert_totals_match()
 
 
 def test_fifty_concurrent_hand_outs_to_one_policy_give_exactly_one(futian):
