@@ -25,14 +25,14 @@ Percentiles
     durations (a row per supplier and distinct number of days, never a row per item) and
     the same formula runs over it in Python. The tests check both against a brute force.
 How
-    Working days in SQL: every local day from the period's start to today (or the
-    period's end, if later) gets its working-day ordinal (working days since the start),
-    passed in as one JSON parameter that the database unpacks into a table (whatever the
-    period's length); working days between two days is the difference of their
-    ordinals. The item rows come from the ORM (restrict, filters, each item's due, shipped
-    and delivered day); one hand-written statement groups them per supplier and for the
-    total (UNION ALL). Queries: one for the suppliers (two on SQLite), and two for the
-    overdue list (the rows, their number), whatever the rows.
+    Working days in SQL: every local day from the period's start (or today, if earlier)
+    to today (or the period's end, if later) gets its working-day ordinal (working days
+    since the first), passed in as one JSON parameter that the database unpacks into a
+    table (whatever the period's length); working days between two days is the
+    difference of their ordinals. The item rows come from the ORM (restrict, filters,
+    each item's due, shipped and delivered day); one hand-written statement groups them
+    per supplier and for the total (UNION ALL). Queries: one for the suppliers (two on
+    SQLite), and two for the overdue list (the rows, their number), whatever the rows.
 """
 
 import datetime
@@ -285,7 +285,8 @@ def delivery_times(
         item_sql, item_params = _timed_rows(items).query.sql_with_params()
     except EmptyResultSet:  # restrict() gave .none()
         return DeliveryTimes(rows=[], total=empty, sla_days=sla, today=today)
-    ordinals = working_day_ordinals(date_from, max(today, date_to))
+    # From the earlier of the period's start and today (a period may lie ahead).
+    ordinals = working_day_ordinals(min(date_from, today), max(today, date_to))
     calendar = json.dumps([[day.isoformat(), n] for day, n in ordinals.items()])
     postgres = connection.vendor == "postgresql"
     aggregates = AGGREGATES.format(percentiles=PG_PERCENTILES if postgres else "")

@@ -349,3 +349,11 @@ def test_a_century_long_period_is_still_one_statement(shipped_world):
         century.total
         == delivery.delivery_times(user=user, date_from=FROM, date_to=TO, today=TODAY).total
     )
+
+
+def test_a_period_ahead_of_today_has_nothing_yet(shipped_world):
+    user = analyst("an_ahead", shipped_world.branches["shenzhen"])
+    ahead = delivery.delivery_times(
+        user=user, date_from=date(2027, 6, 1), date_to=date(2027, 6, 30), today=TODAY
+    )
+    assert ahead.rows == [] and ahead.total.items == 0
