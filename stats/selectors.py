@@ -134,15 +134,15 @@ TOTALS_AGGREGATES = {
 REACH_MEASURES = {"policies", "premium", "cost_ratio"}
 
 
-def grouped(*, user, query: StatsQuery) -> Result:
+def grouped(*, user, query: StatsQuery, use_totals: bool = True) -> Result:
     """The measures of ``query`` per combination of its dimensions, and their total.
 
     Live hand-outs by branch, rule and period are summed from the daily totals; the
     policies reached and their premium then come from the hand-outs (no lines). Any
-    other question sums the gift lines."""
+    other question sums the gift lines (as all do with ``use_totals=False``)."""
     result = Result(query=query)
     rollup = _rollup(user, query, result)
-    if answered_by_totals(query):
+    if use_totals and answered_by_totals(query):
         rows_qs, source, summed = totals_for(user, query), TOTALS, TOTALS_AGGREGATES
         reach_qs, reach_source = handouts_for(user, query), HANDOUTS
     else:
