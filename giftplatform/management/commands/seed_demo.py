@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from stdnum.cn import uscc
 
 from distribution.demo import QUOTAS, RULES, seed_rules_and_quotas
+from distribution.demo_history import seed_history
 from distribution.demo_redemptions import seed_issued_vouchers
 from distribution.demo_settlements import seed_provider_details
 from distribution.demo_shipments import seed_items_to_ship
@@ -236,6 +237,7 @@ class Command(BaseCommand):
             seed_items_to_ship(stdout=self.stdout)  # items and parcels for the supplier portal
             seed_provider_details(stdout=self.stdout)  # bank details, contract ends, settlements
             seed_issued_vouchers(stdout=self.stdout)  # codes for the service portal
+            seed_history(stdout=self.stdout)  # three months behind the statistics
         self.print_logins(users)
 
     def report(self, what: str, created: int, total: int) -> None:
