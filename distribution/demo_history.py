@@ -51,6 +51,7 @@ CLERK, APPROVER = "manager", "approver"
 # Days from hand-out to shipment, by the item's turn: mostly 1-3, some late, some waiting.
 SHIPPING_DAYS = (1, 2, 2, 3, 1, 9, 2, 12, None, 3)
 ADDRESS = "深圳市福田区福华三路88号"
+TRACKING_PREFIX = "SF7"  # history parcels: SF7 + 12 digits
 
 
 def seed_history(*, stdout=None) -> int:
@@ -126,8 +127,8 @@ def _ship(made: list) -> None:
         .order_by("pk")
     )
     now = timezone.now()
-    for n, item in enumerate(items):
-        days = SHIPPING_DAYS[n % len(SHIPPING_DAYS)]
+    for item in items:  # by the item's id, so a second run decides as the first did
+        days = SHIPPING_DAYS[item.pk % len(SHIPPING_DAYS)]
         shipped_at = item.distribution.created_at + timedelta(days=days or 0)
         if days is None or shipped_at > now:
             continue  # still waiting: overdue once past the SLA
@@ -136,14 +137,14 @@ def _ship(made: list) -> None:
                 actor=None,
                 provider=item.provider,
                 courier=Courier.SF,
-                tracking_no=f"SF{7_000_000_000_000 + item.pk}",
+                tracking_no=f"{TRACKING_PREFIX}{item.pk:012d}",
                 lines=[(item.pk, item.quantity)],
                 shipped_at=shipped_at,
             )
         except ShipmentRefused:
             continue
         delivered_at = shipped_at + timedelta(days=2)
-        if delivered_at < now and n % 3:
+        if delivered_at < now and item.pk % 3:
             shipment_mark_delivered(
                 actor=None,
                 provider=item.provider,
