@@ -11,20 +11,17 @@ log entry.
 """
 
 from django import forms
-from django.http import FileResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from giftplatform.services import export_record
-from giftplatform.sheets.export import Column, shows_in_full, write_export
-from giftplatform.sheets.writer import written_to_temp_file
+from giftplatform.sheets.export import Column, shows_in_full
 from policies.masking import mask_id_number, mask_phone
 from policies.models import Product
 from policies.services import REVEAL_PERMISSION
 from stats import compliance
 from stats.compliance import ComplianceQuery
+from stats.exports import sheet_response
 from stats.forms import PeriodForm, with_defaults
 from stats.views import _branch, _query_string, _trail, stats_page
 
@@ -165,13 +162,6 @@ def compliance_tax_export(request):
         return compliance_tax(request)
     rows, totals = compliance.casual_income(user=request.user, query=form.compliance_query(branch))
     in_full = shows_in_full(ID_COLUMN, request.user) and shows_in_full(PHONE_COLUMN, request.user)
-    now = timezone.localtime()
-    described = form.described(branch)
-    notes = [
-        _("Casual income (20%% withheld) exported by %(user)s at %(time)s")
-        % {"user": request.user.get_username(), "time": f"{now:%Y-%m-%d %H:%M}"},
-        _("Filters: %(filters)s") % {"filters": "; ".join(described)},
-    ]
     lines = [
         [
             f"{line['row'].month:%Y-%m}",
@@ -188,23 +178,14 @@ def compliance_tax_export(request):
     ]
     total = [_("Total"), "", "", "", totals["count"], totals["value"], totals["withheld"]]
     total += [totals["due"], totals["difference"]]
-    handle, count = written_to_temp_file(
-        lambda path: write_export(
-            path,
-            headers=tax_headers(),
-            rows=[*lines, total],
-            notes=notes,
-            sheet_name=_("Casual income"),
-        )
-    )
-    export_record(
-        actor=request.user,
+    return sheet_response(
+        request,
+        heading=_("Casual income (20%% withheld) exported by %(user)s at %(time)s"),
+        described=form.described(branch),
+        headers=tax_headers(),
+        rows=[*lines, total],
+        sheet_name=_("Casual income"),
         model_label="stats.casual_income",
-        filters="; ".join(described),
-        query_string=request.GET.urlencode(),
-        row_count=count,
+        file_stem="casual-income",
         full_personal_data=in_full,
-        full_voucher_codes=False,
     )
-    name = f"casual-income-{now:%Y%m%d-%H%M}.xlsx"
-    return FileResponse(handle, as_attachment=True, filename=name)
