@@ -212,7 +212,7 @@ CALENDAR_SQL = {
 
 
 SUPPLIER_SQL = """
-WITH items AS ({items}),
+WITH items AS {materialized}({items}),
 calendar (day, ordinal) AS ({calendar}),
 timed AS (
   SELECT i.item_id, i.supplier_id, i.supplier_code, i.supplier_name, i.still_to_ship,
@@ -294,6 +294,10 @@ def delivery_times(
 
     def statement(select: str) -> str:
         return SUPPLIER_SQL.format(
+            # Each item's shipped and delivered day is a subquery: computed once per item,
+            # not once per calendar row it is compared with (PostgreSQL would inline the
+            # CTE into the joins; SQLite materializes it as it is).
+            materialized="MATERIALIZED " if postgres else "",
             items=item_sql,
             calendar=CALENDAR_SQL[connection.vendor],
             lines=connection.ops.quote_name(ShipmentLine._meta.db_table),
