@@ -159,7 +159,11 @@ def grouped(*, user, query: StatsQuery, use_totals: bool = True) -> Result:
         labels = _labels(query, list(rows), _branch_names(result))
     else:
         labels = {}
-    total = rows_qs.aggregate(**summed)
+    if source is TOTALS and names:
+        # Each totals row falls in exactly one group: the total is the groups' sum.
+        total = {m: sum((r[m] or 0) for r in rows.values()) for m in summed}
+    else:
+        total = rows_qs.aggregate(**summed)
     reach, total_reach = {}, None
     if REACH_MEASURES & set(query.measures):
         if names:
