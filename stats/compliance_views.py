@@ -23,7 +23,7 @@ from stats import compliance
 from stats.compliance import ComplianceQuery
 from stats.exports import sheet_response
 from stats.forms import PeriodForm, with_defaults
-from stats.views import _branch, _query_string, _trail, stats_page
+from stats.pages import branch_trail, drill_branch, query_string, stats_page
 
 # The export's personal columns, decided as every other export decides them.
 ID_COLUMN = Column("id_number", mask=mask_id_number, full_with=REVEAL_PERMISSION)
@@ -90,8 +90,8 @@ def histogram_chart(ratios: compliance.ProductRatios) -> dict:
 def compliance_checks(request):
     """Gift value against premium per product, cash equivalents, contract services."""
     form = ComplianceForm(with_defaults(request.GET), user=request.user)
-    branch = _branch(request, form)
-    context = {"form": form, "branch": branch, "trail": _trail(request, branch)}
+    branch = drill_branch(request, form)
+    context = {"form": form, "branch": branch, "trail": branch_trail(request, branch)}
     if form.is_valid():
         query = form.compliance_query(branch)
         ratios = compliance.premium_ratios(user=request.user, query=query)
@@ -103,8 +103,8 @@ def compliance_checks(request):
             cash=compliance.cash_equivalents(user=request.user, query=query),
             contract=compliance.contract_uses(user=request.user, query=query),
             list_limit=compliance.LIST_LIMIT,
-            query_string=_query_string(request, drop=("branch",)),
-            tax_query=_query_string(request),
+            query_string=query_string(request, drop=("branch",)),
+            tax_query=query_string(request),
         )
     return render(request, "stats/compliance.html", context)
 
@@ -124,8 +124,8 @@ def _tax_rows(rows, *, masked: bool) -> list[dict]:
 def compliance_tax(request):
     """Hand-outs taxed as casual income, per recipient and month, with the tax withheld."""
     form = ComplianceForm(with_defaults(request.GET), user=request.user)
-    branch = _branch(request, form)
-    context = {"form": form, "branch": branch, "trail": _trail(request, branch)}
+    branch = drill_branch(request, form)
+    context = {"form": form, "branch": branch, "trail": branch_trail(request, branch)}
     if form.is_valid():
         rows, totals = compliance.casual_income(
             user=request.user, query=form.compliance_query(branch)
@@ -133,8 +133,8 @@ def compliance_tax(request):
         context.update(
             rows=_tax_rows(rows, masked=True),
             totals=totals,
-            query_string=_query_string(request, drop=("branch",)),
-            export_query=_query_string(request),
+            query_string=query_string(request, drop=("branch",)),
+            export_query=query_string(request),
         )
     return render(request, "stats/compliance_tax.html", context)
 
@@ -157,7 +157,7 @@ def tax_headers() -> list[str]:
 def compliance_tax_export(request):
     """The casual-income table as .xlsx, filters in the header rows; logged."""
     form = ComplianceForm(with_defaults(request.GET), user=request.user)
-    branch = _branch(request, form)
+    branch = drill_branch(request, form)
     if not form.is_valid():
         return compliance_tax(request)
     rows, totals = compliance.casual_income(user=request.user, query=form.compliance_query(branch))
