@@ -5,8 +5,8 @@ plain ORM aggregate of the same question, in the same run.
 "Ours" is ``stats.selectors.grouped`` for an analyst of the top branch (scope by
 ``restrict``, branch roll-up, labels, totals, premium of the distinct policies where the
 question asks for it). The baseline is the one ORM aggregate a developer would write for
-the same grouping and period, with no scope, no labels and no total. Each is run 3 times (BENCH_STATS_REPEATS)
-after a warm-up; medians are printed with their ratio.
+the same grouping and period, with no scope, no labels and no total. Each is run 3 times
+(``BENCH_STATS_REPEATS``) after a warm-up; medians are printed with their ratio.
 
 The data is built once in a database of its own (about 10 minutes) and kept for the next
 run; ``BENCH_STATS_REBUILD=1`` builds it anew:
