@@ -146,7 +146,9 @@ def grouped(*, user, query: StatsQuery, use_totals: bool = True) -> Result:
         rows_qs, source, summed = totals_for(user, query), TOTALS, TOTALS_AGGREGATES
         reach_qs, reach_source = handouts_for(user, query), HANDOUTS
     else:
-        rows_qs, source, summed = items_for(user, query), LINES, ITEM_AGGREGATES
+        rows_qs, source, summed = items_for(user, query), LINES, dict(ITEM_AGGREGATES)
+        if not REACH_MEASURES & set(query.measures):
+            del summed["policies"]  # a distinct count over every line: only when asked
         reach_qs, reach_source = rows_qs, LINES
     keys = _key_expressions(query, source, rollup)
     names = list(keys)
