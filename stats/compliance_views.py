@@ -23,7 +23,7 @@ from stats import compliance
 from stats.compliance import ComplianceQuery
 from stats.exports import sheet_response
 from stats.forms import PeriodForm, with_defaults
-from stats.pages import branch_trail, drill_branch, query_string, stats_page
+from stats.pages import drill_branch, page_context, query_string, stats_page
 
 # The export's personal columns, decided as every other export decides them.
 ID_COLUMN = Column("id_number", mask=mask_id_number, full_with=REVEAL_PERMISSION)
@@ -90,8 +90,7 @@ def histogram_chart(ratios: compliance.ProductRatios) -> dict:
 def compliance_checks(request):
     """Gift value against premium per product, cash equivalents, contract services."""
     form = ComplianceForm(with_defaults(request.GET), user=request.user)
-    branch = drill_branch(request, form)
-    context = {"form": form, "branch": branch, "trail": branch_trail(request, branch)}
+    branch, context = page_context(request, form)
     if form.is_valid():
         query = form.compliance_query(branch)
         ratios = compliance.premium_ratios(user=request.user, query=query)
@@ -124,8 +123,7 @@ def _tax_rows(rows, *, masked: bool) -> list[dict]:
 def compliance_tax(request):
     """Hand-outs taxed as casual income, per recipient and month, with the tax withheld."""
     form = ComplianceForm(with_defaults(request.GET), user=request.user)
-    branch = drill_branch(request, form)
-    context = {"form": form, "branch": branch, "trail": branch_trail(request, branch)}
+    branch, context = page_context(request, form)
     if form.is_valid():
         rows, totals = compliance.casual_income(
             user=request.user, query=form.compliance_query(branch)

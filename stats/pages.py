@@ -52,6 +52,12 @@ def branch_trail(request, branch: Branch | None) -> list[Branch]:
     return trail
 
 
+def page_context(request, form) -> tuple[Branch | None, dict]:
+    """The drill-down branch (in scope or 404) and the context every page starts from."""
+    branch = drill_branch(request, form)
+    return branch, {"form": form, "branch": branch, "trail": branch_trail(request, branch)}
+
+
 def query_string(request, drop=()) -> str:
     """The page's GET parameters without ``drop`` (for links that keep the filters)."""
     pairs = [(k, v) for k, values in request.GET.lists() for v in values if k not in drop]

@@ -16,7 +16,7 @@ from stats import charts, dashboard, delivery
 from stats.dimensions import DEFAULT_MEASURES
 from stats.exports import sheet_response
 from stats.forms import GroupedForm, PeriodForm, with_defaults
-from stats.pages import branch_trail, drill_branch, query_string, stats_page
+from stats.pages import drill_branch, page_context, query_string, stats_page
 from stats.selectors import StatsQuery, grouped
 from stats.tables import flat_table, pivot_table
 
@@ -27,8 +27,7 @@ def overview(request):
     vouchers, suppliers' delivery times and the overdue shipments; a drill-down branch
     narrows every one of them (see each read's docstring for how)."""
     form = PeriodForm(with_defaults(request.GET), user=request.user)
-    branch = drill_branch(request, form)
-    context = {"form": form, "branch": branch, "trail": branch_trail(request, branch)}
+    branch, context = page_context(request, form)
     if form.is_valid():
         data = form.cleaned_data
         date_from, date_to = data["date_from"], data["date_to"]
@@ -87,8 +86,7 @@ def grouped_defaults(query_dict):
 def grouped_report(request):
     """Measures by one or two dimensions with filters; a chart, the table, drill-down."""
     form = GroupedForm(grouped_defaults(request.GET), user=request.user)
-    branch = drill_branch(request, form)
-    context = {"form": form, "branch": branch, "trail": branch_trail(request, branch)}
+    branch, context = page_context(request, form)
     if form.is_valid():
         result = grouped(user=request.user, query=form.stats_query(branch))
         first = result.query.measures[0]
