@@ -122,7 +122,7 @@ def _plain(dimension: str, date_from: date, date_to: date, with_premium: bool):
     keys = {
         "branch": F("distribution__branch_id"),
         "rule": F("distribution__rule_code"),
-        "category": F("gift__category_id"),
+        "category": F("category_id"),
         "provider": F("provider_id"),
         "agent": F("distribution__policy__agent_code"),
         "month": Trunc("distribution__created_at", "month", tzinfo=LOCAL),

@@ -75,6 +75,7 @@ class GiftRow:
     provider_id: int
     stock: int
     has_codes: bool
+    category_id: int | None
 
 
 def pools_for(rule: RuleSpec, quotas) -> list[QuotaSpec]:
@@ -130,11 +131,12 @@ def lock_gifts(rule: RuleSpec, *, lock: bool = True) -> dict[int, GiftRow]:
     if lock:
         rows = rows.select_for_update(no_key=True)
     out = {}
-    for pk, kind, provider_id, stock in rows.values_list("pk", "kind", "provider_id", "stock"):
+    found = rows.values_list("pk", "kind", "provider_id", "stock", "category_id")
+    for pk, kind, provider_id, stock, category_id in found:
         has_codes = kind == GiftKind.SERVICE or (
             kind == GiftKind.CONTRACT_SERVICE and available.get(pk) != UNLIMITED
         )
-        out[pk] = GiftRow(pk, kind, provider_id, stock, has_codes)
+        out[pk] = GiftRow(pk, kind, provider_id, stock, has_codes, category_id)
     return out
 
 
@@ -324,6 +326,8 @@ def write_chunk(
                 "unit_value": line.face_value,
                 "unit_cost": line.unit_cost,
                 "provider_id": gift.provider_id,
+                "category_id": gift.category_id,
+                "kind": gift.kind,
                 "contract_service": line.contract_service,
                 "status": "",
                 "voucher_id": None,

@@ -34,7 +34,7 @@ from distribution.services.shipments import (
     shipment_log,
     shipment_mark_delivered,
 )
-from distribution.services.totals import totals_rebuild
+from distribution.services.totals import statistics_rebuild
 from policies.models import Policy, PolicyStatus
 
 # Rule, the policies it is tried on, how many hand-outs: every branch, product, channel.
@@ -72,7 +72,7 @@ def seed_history(*, stdout=None) -> int:
                 made.append(distribution)
     _set_back(made)
     _ship(made)
-    totals_rebuild()  # the moments moved after the hand-outs counted themselves
+    statistics_rebuild()  # the moments moved after the hand-outs counted themselves
     if stdout is not None:
         stdout.write(_("Hand-outs of the last three months: %(count)d") % {"count": len(made)})
     return len(made)

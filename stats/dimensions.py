@@ -46,8 +46,9 @@ DIMENSIONS: dict[str, Dimension] = {
     for d in (
         Dimension("branch", _("branch")),
         Dimension("gift", _("gift"), "gift_id", "gift__name"),
-        Dimension("category", _("gift category"), "gift__category_id", "gift__category__name"),
-        Dimension("kind", _("gift kind"), "gift__kind", choices=dict(GiftKind.choices)),
+        # The category and kind the gift had when handed out (copied onto the line).
+        Dimension("category", _("gift category"), "category_id", "category__name"),
+        Dimension("kind", _("gift kind"), "kind", choices=dict(GiftKind.choices)),
         Dimension("provider", _("provider"), "provider_id", "provider__name"),
         Dimension("rule", _("rule code"), "distribution__rule_code"),
         Dimension(

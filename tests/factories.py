@@ -98,3 +98,21 @@ class PolicyFactory(factory.django.DjangoModelFactory):
     issue_date = datetime.date(2026, 11, 1)
     start_date = datetime.date(2026, 11, 2)
     end_date = datetime.date(2027, 11, 1)
+
+
+def gift_line(distribution, gift, **fields):
+    """An unsaved gift line of ``gift`` priced and attributed as a hand-out writes it
+    (provider, category and kind copied from the gift); ``fields`` set the rest."""
+    from distribution.models import DistributionItem
+
+    fields.setdefault("quantity", 1)
+    return DistributionItem(
+        distribution=distribution,
+        gift=gift,
+        unit_value=gift.face_value,
+        unit_cost=gift.unit_cost,
+        provider=gift.provider,
+        category_id=gift.category_id,
+        kind=gift.kind,
+        **fields,
+    )

@@ -18,7 +18,7 @@ from .shipments import (
     normalize_tracking_no,
     tracking_error,
 )
-from .totals import HandoutDayTotal
+from .totals import Facet, HandoutDayFacet, HandoutDayTotal, HandoutMonthFacet
 
 __all__ = [
     "LIVE_STATUSES",
@@ -32,7 +32,10 @@ __all__ = [
     "Distribution",
     "DistributionItem",
     "DistributionStatus",
+    "Facet",
+    "HandoutDayFacet",
     "HandoutDayTotal",
+    "HandoutMonthFacet",
     "ItemStatus",
     "Quota",
     "QuotaBasis",

@@ -7,7 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from giftplatform.models import Branch
 from giftplatform.money import MoneyField
-from gifts.models import ContractService, Gift, VoucherCode
+from gifts.models import ContractService, Gift, GiftCategory, GiftKind, VoucherCode
 from policies.models import Policy
 from suppliers.models import Provider
 
@@ -183,6 +183,17 @@ class DistributionItem(models.Model):
     unit_value = MoneyField(_("face value"))
     unit_cost = MoneyField(_("unit cost"))
     provider = models.ForeignKey(Provider, verbose_name=_("provider"), on_delete=models.PROTECT)
+    # The gift's category and kind when handed out, as provider and prices are: the
+    # statistics (and their facet totals) group by what was given, not by later edits.
+    category = models.ForeignKey(
+        GiftCategory,
+        verbose_name=_("gift category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("gift kind"), max_length=20, choices=GiftKind.choices)
     contract_service = models.CharField(
         _("contract service"), max_length=24, choices=ContractService.choices, blank=True
     )

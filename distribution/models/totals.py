@@ -6,6 +6,11 @@ transaction as the hand-outs it counts (``distribution.services.totals``): a han
 adds itself when written and takes itself away when cancelled or rejected, so the rows
 always equal a sum over the live ``Distribution`` rows (a test holds them to it). Statuses
 within "live" do not matter here; questions by status read the hand-outs themselves.
+
+The facet totals do the same per gift line attribute (gift, category, kind, provider),
+per local day and per local month: a hand-out counts once under each value its lines
+hold. The attributes are the item's own, fixed when it was handed out (the category and
+kind are copied onto the item then), so a later edit of a gift never makes them stale.
 """
 
 from django.db import models
@@ -39,3 +44,60 @@ class HandoutDayTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.branch_id} {self.rule_code}"
+
+
+class Facet(models.TextChoices):
+    """The gift line attributes the facet totals are kept for (item field in brackets)."""
+
+    GIFT = "gift", _("gift")  # gift_id
+    CATEGORY = "category", _("gift category")  # category_id ("" when none)
+    KIND = "kind", _("gift kind")  # kind
+    PROVIDER = "provider", _("provider")  # provider_id
+
+
+class FacetTotal(models.Model):
+    """Live hand-outs of one branch and period holding a line with ``facet`` = ``key``."""
+
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
+    )
+    facet = models.CharField(_("facet"), max_length=12, choices=Facet.choices)
+    key = models.CharField(_("value"), max_length=40)
+    distributions = models.IntegerField(_("distributions"), default=0)
+    units = models.BigIntegerField(_("units"), default=0)
+    value = models.DecimalField(_("face value"), max_digits=16, decimal_places=2, default=0)
+    cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        abstract = True
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.facet}={self.key}"
+
+
+class HandoutDayFacet(FacetTotal):
+    day = models.DateField(_("day"))
+
+    class Meta(FacetTotal.Meta):
+        verbose_name = _("daily hand-out facet total")
+        verbose_name_plural = _("daily hand-out facet totals")
+        # Facet first: a question reads one facet's rows over a span of days.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facet", "day", "branch", "key"], name="handout_day_facet_key"
+            ),
+        ]
+
+
+class HandoutMonthFacet(FacetTotal):
+    month = models.DateField(_("month"))  # its first day
+
+    class Meta(FacetTotal.Meta):
+        verbose_name = _("monthly hand-out facet total")
+        verbose_name_plural = _("monthly hand-out facet totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facet", "month", "branch", "key"], name="handout_month_facet_key"
+            ),
+        ]

@@ -96,6 +96,8 @@ def _write_items(
             unit_value=line.face_value,
             unit_cost=line.unit_cost,
             provider=gift.provider,
+            category_id=gift.category_id,
+            kind=gift.kind,
             contract_service=line.contract_service,
         )
         if gift.kind == GiftKind.PHYSICAL:

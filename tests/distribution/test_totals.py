@@ -8,7 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from distribution.models import Distribution, DistributionStatus, HandoutDayTotal
+from distribution.models import (
+    Distribution,
+    DistributionStatus,
+    HandoutDayFacet,
+    HandoutDayTotal,
+)
 from distribution.services import (
     DistributionRefused,
     distribution_approve,
@@ -16,11 +21,17 @@ from distribution.services import (
     distribution_create,
     distribution_reject,
 )
-from distribution.services.totals import totals_rebuild
+from distribution.services.totals import statistics_rebuild
 from tests.distribution.conftest import make_rule, stocked_gift, voucher_gift
 from tests.distribution.test_batch import run_rule
-from tests.distribution.totals_check import assert_totals_match, expected_totals, stored_totals
-from tests.factories import PolicyFactory
+from tests.distribution.totals_check import (
+    assert_totals_match,
+    expected_facets,
+    expected_totals,
+    stored_facets,
+    stored_totals,
+)
+from tests.factories import CategoryFactory, PolicyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -111,9 +122,30 @@ def test_random_writes_then_a_rebuild_give_the_same_rows(futian, nanshan, approv
             distribution_cancel(actor=None, distribution=chosen, reason="随机取消")
         assert_totals_match()
     assert_totals_match()
-    incremental = stored_totals()
+    incremental = (stored_totals(), stored_facets("day"), stored_facets("month"))
     assert Distribution.objects.exclude(status__in=["cancelled", "rejected"]).exists()
 
-    totals_rebuild()
+    statistics_rebuild()
 
-    assert stored_totals() == incremental == expected_totals()
+    assert (stored_totals(), stored_facets("day"), stored_facets("month")) == incremental
+    assert incremental == (expected_totals(), expected_facets("day"), expected_facets("month"))
+
+
+def test_facets_keep_the_category_and_kind_a_gift_had_when_handed_out(futian):
+    gift = stocked_gift(20, face_value=Decimal("50.00"), unit_cost=Decimal("25.00"))
+    first_category = gift.category_id
+    rule = make_rule("T9", [(gift, 1, "")], max_per_policy=2)
+    policy = PolicyFactory(branch=futian)
+    before = distribution_create(actor=None, policy=policy, rule=rule, idempotency_key="c-1")
+    gift.category = CategoryFactory()
+    gift.save()
+    after = distribution_create(actor=None, policy=policy, rule=rule, idempotency_key="c-2")
+
+    assert before.items.get().category_id == first_category
+    assert after.items.get().category_id == gift.category_id != first_category
+    facets = {
+        (row.key, row.distributions)
+        for row in HandoutDayFacet.objects.filter(facet="category", branch=futian)
+    }
+    assert facets == {(str(first_category), 1), (str(gift.category_id), 1)}
+    assert_totals_match()

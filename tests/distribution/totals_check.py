@@ -1,10 +1,17 @@
-"""The daily hand-out totals against the hand-outs themselves, summed in Python."""
+"""The running totals (daily, and the daily and monthly facets) against the hand-outs
+themselves, summed in Python."""
 
 from collections import defaultdict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from distribution.models import LIVE_STATUSES, DistributionItem, HandoutDayTotal
+from distribution.models import (
+    LIVE_STATUSES,
+    DistributionItem,
+    HandoutDayFacet,
+    HandoutDayTotal,
+    HandoutMonthFacet,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -31,5 +38,48 @@ def stored_totals() -> dict:
     }
 
 
+def _facet_keys(item) -> dict[str, str]:
+    return {
+        "gift": str(item.gift_id),
+        "category": "" if item.category_id is None else str(item.category_id),
+        "kind": item.kind,
+        "provider": str(item.provider_id),
+    }
+
+
+def expected_facets(period: str) -> dict:
+    """{(facet, local day or month, branch id, key): (distributions, units, value, cost)}."""
+    found = defaultdict(lambda: [set(), 0, Decimal(0), Decimal(0)])
+    for item in DistributionItem.objects.select_related("distribution"):
+        d = item.distribution
+        if d.status not in LIVE_STATUSES:
+            continue
+        day = d.created_at.astimezone(SHANGHAI).date()
+        moment = day if period == "day" else day.replace(day=1)
+        for facet, key in _facet_keys(item).items():
+            row = found[(facet, moment, d.branch_id, key)]
+            row[0].add(d.pk)
+            row[1] += item.quantity
+            row[2] += item.quantity * item.unit_value
+            row[3] += item.quantity * item.unit_cost
+    return {key: (len(ids), units, value, cost) for key, (ids, units, value, cost) in found.items()}
+
+
+def stored_facets(period: str) -> dict:
+    model = HandoutDayFacet if period == "day" else HandoutMonthFacet
+    rows = model.objects.exclude(distributions=0, units=0, value=0, cost=0)
+    return {
+        (t.facet, getattr(t, period), t.branch_id, t.key): (
+            t.distributions,
+            t.units,
+            t.value,
+            t.cost,
+        )
+        for t in rows
+    }
+
+
 def assert_totals_match() -> None:
     assert stored_totals() == expected_totals()
+    for period in ("day", "month"):
+        assert stored_facets(period) == expected_facets(period)

@@ -34,7 +34,7 @@ from stats.compliance import (
     contract_uses,
     premium_ratios,
 )
-from tests.factories import PolicyFactory
+from tests.factories import PolicyFactory, gift_line
 from tests.stats.world import (
     MONTH_END_EDGE,
     SHANGHAI,
@@ -337,16 +337,9 @@ def _casual(policy, day, *, gift, quantity=1, number, recipient=None, moment=Non
         year=int(day[:4]), month=int(day[5:7]), day=int(day[8:]), hour=12
     )
     Distribution.objects.filter(pk=d.pk).update(created_at=moment)
-    DistributionItem.objects.create(
-        distribution=d,
-        gift=gift,
-        quantity=quantity,
-        unit_value=gift.face_value,
-        unit_cost=gift.unit_cost,
-        provider=gift.provider,
-        contract_service=gift.contract_service,
-        status="issued",
-    )
+    gift_line(
+        d, gift, quantity=quantity, contract_service=gift.contract_service, status="issued"
+    ).save()
     return d
 
 

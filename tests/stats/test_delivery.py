@@ -31,7 +31,7 @@ from distribution.shipment_selectors import working_days_between
 from gifts.models import GiftKind
 from stats import delivery
 from suppliers.models import ProviderKind
-from tests.factories import PolicyFactory
+from tests.factories import PolicyFactory, gift_line
 from tests.stats.world import SHANGHAI, add_distributions, add_shipments, analyst, build_world
 
 DUE_HANDOUTS = (
@@ -220,15 +220,9 @@ def _handout(world, number: str, created: datetime, *, branch="futian", status="
     )
     Distribution.objects.filter(pk=distribution.pk).update(created_at=created)
     gift = world.gifts[0]
-    return DistributionItem.objects.create(
-        distribution=distribution,
-        gift=gift,
-        quantity=1,
-        unit_value=gift.face_value,
-        unit_cost=gift.unit_cost,
-        provider=gift.provider,
-        status=ItemStatus.TO_SHIP,
-    )
+    item = gift_line(distribution, gift, status=ItemStatus.TO_SHIP)
+    item.save()
+    return item
 
 
 def _ship(item, shipped: datetime, delivered: datetime | None = None):

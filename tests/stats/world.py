@@ -35,6 +35,7 @@ from tests.factories import (
     PolicyFactory,
     ProviderFactory,
     UserFactory,
+    gift_line,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -137,13 +138,10 @@ def add_distributions(world: World, count: int, seed: int = 7) -> None:
     for distribution in distributions:
         for gift in rng.sample(world.gifts, rng.choice([1, 1, 2])):
             items.append(
-                DistributionItem(
-                    distribution=distribution,
-                    gift=gift,
+                gift_line(
+                    distribution,
+                    gift,
                     quantity=rng.choice([1, 1, 2, 3]),
-                    unit_value=gift.face_value,
-                    unit_cost=gift.unit_cost,
-                    provider=gift.provider,
                     status=ItemStatus.CANCELLED
                     if distribution.status in CANCELLED
                     else ItemStatus.TO_SHIP,
@@ -387,13 +385,10 @@ def add_compliance_distributions(
             else:
                 status = rng.choice([ItemStatus.ISSUED, ItemStatus.REDEEMED])
             items.append(
-                DistributionItem(
-                    distribution=distribution,
-                    gift=gift,
+                gift_line(
+                    distribution,
+                    gift,
                     quantity=quantity,
-                    unit_value=gift.face_value,
-                    unit_cost=gift.unit_cost,
-                    provider=gift.provider,
                     contract_service=gift.contract_service,
                     status=status,
                 )

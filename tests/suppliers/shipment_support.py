@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from distribution.models import (
     Distribution,
-    DistributionItem,
     DistributionStatus,
     ItemStatus,
     TaxTreatment,
@@ -22,7 +21,7 @@ from distribution.models import (
 from gifts.models import GiftKind
 from suppliers.models import ProviderKind
 from tests.distribution.conftest import make_rule
-from tests.factories import GiftFactory, PolicyFactory, ProviderFactory, UserFactory
+from tests.factories import GiftFactory, PolicyFactory, ProviderFactory, UserFactory, gift_line
 
 _numbers = itertools.count(1)
 
@@ -59,15 +58,9 @@ class Supply:
         )
         if at is not None:
             Distribution.objects.filter(pk=distribution.pk).update(created_at=at)
-        return DistributionItem.objects.create(
-            distribution=distribution,
-            gift=gift,
-            quantity=quantity,
-            unit_value=gift.face_value,
-            unit_cost=gift.unit_cost,
-            provider=gift.provider,
-            status=status,
-        )
+        item = gift_line(distribution, gift, quantity=quantity, status=status)
+        item.save()
+        return item
 
     def policy(self, **fields):
         fields.setdefault("branch", self.branch)
