@@ -115,7 +115,7 @@ def copy_distributions(policies: int, rules: list, gifts: list, leaves: list, se
     )
     item_columns = (
         "id, distribution_id, gift_id, quantity, unit_value, unit_cost, provider_id, "
-        "contract_service, status"
+        "category_id, kind, contract_service, status"
     )
     distribution_id = item_id = 0
     lines = []
@@ -145,6 +145,8 @@ def copy_distributions(policies: int, rules: list, gifts: list, leaves: list, se
                                 gift.face_value,
                                 gift.unit_cost,
                                 gift.provider_id,
+                                gift.category_id,
+                                gift.kind,
                                 "",
                                 item_status,
                             )

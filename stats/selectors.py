@@ -26,11 +26,14 @@ from giftplatform.access import branch_scope, restrict
 from giftplatform.models import Branch
 from stats.dimensions import DIMENSIONS, ITEM_AGGREGATES, MONEY
 from stats.sources import (
+    FACET_DIMENSIONS,
     HANDOUTS,
     LINES,
     TOTALS,
     Source,
+    answered_by_facets,
     answered_by_totals,
+    facets_for,
     handouts_for,
     items_for,
     totals_for,
@@ -116,6 +119,8 @@ def _key_expressions(query: StatsQuery, source: Source, rollup) -> dict:
             expression = _branch_expression(*rollup, source)
         elif dimension.is_period:
             expression = source.period(dimension.period)
+        elif source.facet and code in FACET_DIMENSIONS:
+            expression = F("key")
         elif code == "rule":
             expression = F(source.rule)
         else:
@@ -132,43 +137,46 @@ TOTALS_AGGREGATES = {
     "cost": Sum("cost", output_field=MONEY),
 }
 REACH_MEASURES = {"policies", "premium", "cost_ratio"}
+ID_FACETS = {"gift", "category", "provider"}
 
 
 def grouped(*, user, query: StatsQuery, use_totals: bool = True) -> Result:
     """The measures of ``query`` per combination of its dimensions, and their total.
 
-    Live hand-outs by branch, rule and period are summed from the daily totals; the
-    policies reached and their premium then come from the hand-outs (no lines). Any
-    other question sums the gift lines (as all do with ``use_totals=False``)."""
+    Live hand-outs by branch, rule and period are summed from the daily totals, and by
+    one gift line attribute (with branch and period) from the facet totals; the policies
+    reached and their premium then come from the hand-outs, or the lines for a facet.
+    Any other question sums the gift lines (as all do with ``use_totals=False``)."""
     result = Result(query=query)
     rollup = _rollup(user, query, result)
+    facet = use_totals and answered_by_facets(query)
+    summed, reach_qs, reach_source = TOTALS_AGGREGATES, None, None
     if use_totals and answered_by_totals(query):
-        rows_qs, source, summed = totals_for(user, query), TOTALS, TOTALS_AGGREGATES
+        parts = [(totals_for(user, query), TOTALS)]
         reach_qs, reach_source = handouts_for(user, query), HANDOUTS
+    elif facet:
+        parts = facets_for(user, query, facet)
     else:
-        rows_qs, source, summed = items_for(user, query), LINES, dict(ITEM_AGGREGATES)
+        summed = dict(ITEM_AGGREGATES)
         if not REACH_MEASURES & set(query.measures):
             del summed["policies"]  # a distinct count over every line: only when asked
-        reach_qs, reach_source = rows_qs, LINES
-    keys = _key_expressions(query, source, rollup)
-    names = list(keys)
+        parts = [(items_for(user, query), LINES)]
+    if reach_qs is None:
+        reach_qs, reach_source = items_for(user, query), LINES
     dims = query.dimensions
 
-    rows: dict[tuple, dict] = {}
-    if names:
-        for record in rows_qs.annotate(**keys).values(*names).annotate(**summed):
-            rows[tuple(_key(code, record[n]) for code, n in zip(dims, names, strict=True))] = record
-        labels = _labels(query, list(rows), _branch_names(result))
-    else:
-        labels = {}
-    if source is TOTALS and names:
+    rows = _grouped_rows(parts, query, rollup, summed) if dims else {}
+    labels = _labels(query, list(rows), _branch_names(result)) if dims else {}
+    if parts[0][1] is TOTALS and dims:
         # Each totals row falls in exactly one group: the total is the groups' sum.
         total = {m: sum((r[m] or 0) for r in rows.values()) for m in summed}
+    elif facet:  # a hand-out holds several facet values: its total is the daily totals'
+        total = totals_for(user, query).aggregate(**summed)
     else:
-        total = rows_qs.aggregate(**summed)
+        total = parts[0][0].aggregate(**summed)
     reach, total_reach = {}, None
     if REACH_MEASURES & set(query.measures):
-        if names:
+        if dims:
             reach_keys = _key_expressions(query, reach_source, rollup)
             reach = _reach(reach_qs, reach_keys, dims, reach_source)
         total_reach = _reach(reach_qs, {}, (), reach_source).get((), (0, Decimal(0)))
@@ -182,8 +190,28 @@ def grouped(*, user, query: StatsQuery, use_totals: bool = True) -> Result:
     return result
 
 
+def _grouped_rows(parts: list, query: StatsQuery, rollup, summed: dict) -> dict[tuple, dict]:
+    """The sums per group of each part (a queryset and its source), added together."""
+    rows: dict[tuple, dict] = {}
+    for queryset, source in parts:
+        keys = _key_expressions(query, source, rollup)
+        names = list(keys)
+        for record in queryset.annotate(**keys).values(*names).annotate(**summed):
+            key = tuple(
+                _key(code, record[n]) for code, n in zip(query.dimensions, names, strict=True)
+            )
+            if key in rows:
+                rows[key] = {m: (rows[key][m] or 0) + (record[m] or 0) for m in summed}
+            else:
+                rows[key] = record
+    return rows
+
+
 def _key(code: str, value):
-    """Keys as Python values whatever the database (SQLite gives dates as text)."""
+    """Keys as Python values whatever the database (SQLite gives dates as text; the
+    facet totals hold ids as text, "" for none)."""
+    if code in ID_FACETS and isinstance(value, str):
+        return int(value) if value else None
     if DIMENSIONS[code].is_period and isinstance(value, str):
         return date.fromisoformat(value[:10])
     if isinstance(value, datetime):

@@ -2,10 +2,12 @@
 
 The gift lines (``DistributionItem``) answer every question; the daily totals
 (``distribution.HandoutDayTotal``, kept exact by the writers) answer the live hand-outs
-by branch, rule and period in a few thousand rows instead of millions; the policies
-reached and their premium (counted once per policy, so never summable) then come from the
-hand-outs alone, without their lines. Each reader starts from
-``giftplatform.access.restrict``.
+by branch, rule and period in a few thousand rows instead of millions; the facet totals
+(``HandoutMonthFacet`` for the whole months of the period, ``HandoutDayFacet`` for the
+days around them) answer them by one gift line attribute (gift, category, kind,
+provider), with branch and period. The policies reached and their premium (counted once
+per policy, so never summable) come from the hand-outs alone, without their lines, where
+the question allows. Each reader starts from ``giftplatform.access.restrict``.
 """
 
 from dataclasses import dataclass
@@ -19,14 +21,19 @@ from distribution.models import (
     Distribution,
     DistributionItem,
     DistributionStatus,
+    HandoutDayFacet,
     HandoutDayTotal,
+    HandoutMonthFacet,
 )
 from giftplatform.access import restrict
 from stats.dimensions import LOCAL, MOMENT
 
 CANCELLED_STATUSES = (DistributionStatus.CANCELLED, DistributionStatus.REJECTED)
 # What the daily totals answer exactly (with the hand-outs for the policies reached).
-TOTALS_DIMENSIONS = {"branch", "rule", "day", "week", "month", "quarter", "year"}
+PERIOD_DIMENSIONS = {"day", "week", "month", "quarter", "year"}
+TOTALS_DIMENSIONS = {"branch", "rule", *PERIOD_DIMENSIONS}
+# The gift line attributes the facet totals are kept for (distribution.Facet).
+FACET_DIMENSIONS = {"gift", "category", "kind", "provider"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class Source:
     local: bool = False  # ``moment`` is a local date already
     policy: str = ""
     premium: str = ""
+    facet: bool = False  # a facet total: the facet dimension's value is its ``key``
 
     def period(self, kind: str):
         if self.local:
@@ -57,6 +65,8 @@ TOTALS = Source("branch", "rule_code", "day", local=True)
 HANDOUTS = Source(
     "branch", "rule_code", "created_at", policy="policy_id", premium="policy__premium"
 )
+DAY_FACETS = Source("branch", "", "day", local=True, facet=True)
+MONTH_FACETS = Source("branch", "", "month", local=True, facet=True)
 
 
 def answered_by_totals(query) -> bool:
@@ -65,6 +75,20 @@ def answered_by_totals(query) -> bool:
         not (query.cancelled or query.status or query.provider_id or query.product)
         and set(query.dimensions) <= TOTALS_DIMENSIONS
     )
+
+
+def answered_by_facets(query) -> str:
+    """The one facet dimension of a question the facet totals answer ("" when not):
+    live hand-outs, filtered by period and branch only, by that facet and by branch and
+    period."""
+    dimensions = set(query.dimensions)
+    facets = dimensions & FACET_DIMENSIONS
+    filtered = query.cancelled or query.status or query.provider_id or query.product
+    if filtered or query.rule_code or len(facets) != 1:
+        return ""
+    if dimensions - facets - PERIOD_DIMENSIONS - {"branch"}:
+        return ""
+    return facets.pop()
 
 
 def local_start(day: date) -> datetime:
@@ -113,3 +137,63 @@ def handouts_for(user, query) -> QuerySet:
     """The live hand-outs in ``user``'s scope that ``query``'s filters keep."""
     rows = restrict(Distribution.objects.all(), user, "view").order_by()
     return _common(rows.filter(status__in=list(LIVE_STATUSES)), HANDOUTS, query)
+
+
+def facets_for(user, query, facet: str) -> list[tuple[QuerySet, Source]]:
+    """The facet totals answering ``query``: the monthly rows of the whole months in its
+    period and the daily rows of the days around them (only daily rows when it is
+    grouped by day or week, which months do not hold)."""
+    months = None if {"day", "week"} & set(query.dimensions) else whole_months(query)
+    day_ranges = [(query.date_from, query.date_to)]
+    parts = []
+    if months is not None:
+        first, last = months
+        month_rows = _facet_rows(HandoutMonthFacet, user, query, facet)
+        if first:
+            month_rows = month_rows.filter(month__gte=first)
+        if last:
+            month_rows = month_rows.filter(month__lte=last)
+        parts.append((month_rows, MONTH_FACETS))
+        after_last = _next_month(last) if last else None
+        day_ranges = [
+            (query.date_from, first - timedelta(days=1) if first else None),
+            (after_last, query.date_to),
+        ]
+    for start, end in day_ranges:
+        if months is not None and (start is None or end is None or start > end):
+            continue  # no days on this side of the months (open ends are months)
+        day_rows = _facet_rows(HandoutDayFacet, user, query, facet)
+        if start:
+            day_rows = day_rows.filter(day__gte=start)
+        if end:
+            day_rows = day_rows.filter(day__lte=end)
+        parts.append((day_rows, DAY_FACETS))
+    return parts
+
+
+def whole_months(query) -> tuple[date | None, date | None] | None:
+    """The first and last whole local months (their first days) within the period;
+    None at an open end; None for both when no whole month fits."""
+    first = last = None
+    if query.date_from:
+        first = query.date_from if query.date_from.day == 1 else _next_month(query.date_from)
+    if query.date_to:
+        month = query.date_to.replace(day=1)
+        last = month if _next_month(month) - timedelta(days=1) == query.date_to else None
+        if last is None:  # the month before the one the period ends in
+            last = (month - timedelta(days=1)).replace(day=1)
+    if first and last and first > last:
+        return None
+    return first, last
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _facet_rows(model, user, query, facet: str) -> QuerySet:
+    rows = restrict(model.objects.all(), user, "view").order_by()
+    rows = rows.filter(facet=facet, distributions__gt=0)
+    if query.branch is not None:
+        rows = rows.filter(branch__path__startswith=query.branch.path)
+    return rows

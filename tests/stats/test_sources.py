@@ -1,13 +1,20 @@
-"""Questions the daily totals answer give what the gift lines give, and read the totals."""
+"""Questions the daily or facet totals answer give what the gift lines give, and read
+those totals."""
 
 from datetime import date
 from itertools import combinations
 
 import pytest
 
-from distribution.models import HandoutDayTotal
+from distribution.models import HandoutDayFacet, HandoutDayTotal, HandoutMonthFacet
 from stats.selectors import StatsQuery, grouped
-from stats.sources import TOTALS_DIMENSIONS, answered_by_totals
+from stats.sources import (
+    FACET_DIMENSIONS,
+    TOTALS_DIMENSIONS,
+    answered_by_facets,
+    answered_by_totals,
+    whole_months,
+)
 
 MEASURES = ("count", "units", "value", "cost", "policies", "premium", "cost_ratio")
 SHAPES = [(d,) for d in sorted(TOTALS_DIMENSIONS)] + list(
@@ -66,3 +73,94 @@ def test_the_totals_are_what_is_read(world, analyst_shenzhen):
 
     assert grouped(user=analyst_shenzhen, query=query).total["count"] == 0
     assert grouped(user=analyst_shenzhen, query=query, use_totals=False).total["count"] == before
+
+
+# --- the facet totals -------------------------------------------------------------------
+
+FACETS = sorted(FACET_DIMENSIONS)
+FACET_SHAPES = [(f,) for f in FACETS] + [
+    ("branch", "category"),
+    ("provider", "branch"),
+    ("gift", "month"),
+    ("quarter", "kind"),
+    ("category", "day"),
+    ("week", "provider"),
+    ("year", "gift"),
+]
+# The world's moments cluster about the end of January 2026 (in Shanghai), a day and a
+# month either side, and months and a year later: whole months, edges cut mid-month, a
+# period within one month, open ends.
+PERIODS = [
+    (None, None),
+    (date(2026, 1, 1), date(2026, 1, 31)),
+    (date(2026, 1, 31), date(2026, 3, 1)),
+    (date(2025, 12, 30), date(2026, 2, 28)),
+    (date(2026, 2, 1), date(2026, 2, 1)),
+    (date(2026, 1, 2), date(2026, 1, 30)),
+    (None, date(2026, 2, 15)),
+    (date(2026, 1, 31), None),
+    (date(2026, 2, 1), None),
+    (None, date(2026, 1, 31)),
+]
+
+
+@pytest.mark.parametrize("dimensions", FACET_SHAPES)
+def test_the_facet_totals_give_what_the_lines_give(
+    world, analyst_futian, analyst_shenzhen, dimensions
+):
+    for user in (analyst_futian, analyst_shenzhen):
+        for date_from, date_to in PERIODS:
+            for branch in (None, world.branches["futian"]):
+                query = StatsQuery(
+                    dimensions=dimensions,
+                    measures=MEASURES,
+                    date_from=date_from,
+                    date_to=date_to,
+                    branch=branch,
+                )
+                assert answered_by_facets(query) and not answered_by_totals(query)
+                by_facets, by_lines = _both(user, query)
+                assert _as_dict(by_facets) == _as_dict(by_lines), (date_from, date_to)
+                assert [r.labels for r in by_facets.rows] == [r.labels for r in by_lines.rows]
+
+
+def test_whole_months_leave_the_days_around_them_to_the_daily_rows():
+    def months(date_from, date_to):
+        return whole_months(StatsQuery(date_from=date_from, date_to=date_to))
+
+    assert months(date(2026, 1, 1), date(2026, 3, 31)) == (date(2026, 1, 1), date(2026, 3, 1))
+    assert months(date(2026, 1, 2), date(2026, 3, 30)) == (date(2026, 2, 1), date(2026, 2, 1))
+    assert months(date(2026, 1, 2), date(2026, 2, 27)) is None
+    assert months(None, date(2024, 2, 29)) == (None, date(2024, 2, 1))  # leap year
+    assert months(date(2025, 12, 15), None) == (date(2026, 1, 1), None)
+
+
+def test_questions_the_facets_do_not_answer(world):
+    for query in (
+        StatsQuery(dimensions=("gift", "provider")),  # two facets
+        StatsQuery(dimensions=("gift", "rule")),
+        StatsQuery(dimensions=("category",), rule_code=world.rules[0].code),
+        StatsQuery(dimensions=("kind",), provider_id=world.providers[0].pk),
+        StatsQuery(dimensions=("gift",), status="completed"),
+        StatsQuery(dimensions=("agent",)),
+    ):
+        assert not answered_by_facets(query)
+
+
+def test_the_facet_totals_are_what_is_read(world, analyst_shenzhen):
+    query = StatsQuery(
+        dimensions=("category",), date_from=date(2025, 12, 15), date_to=date(2026, 3, 14)
+    )
+    before = {
+        row.keys: row.values["count"] for row in grouped(user=analyst_shenzhen, query=query).rows
+    }
+    assert before
+
+    HandoutMonthFacet.objects.update(distributions=0)  # what a stale table would say
+    months_gone = {
+        row.keys: row.values["count"] for row in grouped(user=analyst_shenzhen, query=query).rows
+    }
+    HandoutDayFacet.objects.update(distributions=0)
+
+    assert sum(months_gone.values()) < sum(before.values())
+    assert grouped(user=analyst_shenzhen, query=query).rows == []
