@@ -176,10 +176,8 @@ def grouped(*, user, query: StatsQuery, use_totals: bool = True) -> Result:
         total = parts[0][0].aggregate(**summed)
     reach, total_reach = {}, None
     if REACH_MEASURES & set(query.measures):
-        if dims:
-            reach_keys = _key_expressions(query, reach_source, rollup)
-            reach = _reach(reach_qs, reach_keys, dims, reach_source)
-        total_reach = _reach(reach_qs, {}, (), reach_source).get((), (0, Decimal(0)))
+        reach_keys = _key_expressions(query, reach_source, rollup)
+        reach, total_reach = _reach(reach_qs, reach_keys, dims, reach_source)
     none = (0, Decimal(0)) if total_reach is not None else None
 
     for key, record in rows.items():
@@ -244,10 +242,11 @@ def _money(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
 
-def _reach(rows: QuerySet, keys: dict, dimensions: tuple, source: Source) -> dict[tuple, tuple]:
-    """Policies reached and their premium per group, each policy once: the distinct
-    (group, policy) pairs in a derived table, counted and summed around it (the ORM has
-    no FROM-subquery), one query."""
+def _reach(rows: QuerySet, keys: dict, dimensions: tuple, source: Source) -> tuple[dict, tuple]:
+    """Policies reached and their premium per group and in all, each policy once per
+    group and once in all: the distinct (group, policy) pairs in a common table read
+    twice, counted per group and, reduced to distinct policies, in all; one query (the
+    ORM has no FROM-subquery)."""
     names = list(keys)
     pairs = (
         rows.annotate(**keys)
@@ -258,23 +257,34 @@ def _reach(rows: QuerySet, keys: dict, dimensions: tuple, source: Source) -> dic
     try:
         sql, params = pairs.query.sql_with_params()
     except EmptyResultSet:
-        return {}
-    quoted = [connection.ops.quote_name(n) for n in names]
-    group = f" GROUP BY {', '.join(quoted)}" if quoted else ""
-    select = ", ".join([*quoted, "COUNT(*)", f"SUM({connection.ops.quote_name('premium')})"])
+        return {}, (0, Decimal(0))
+    quote = connection.ops.quote_name
+    quoted = [quote(n) for n in names]
+    premium = f"SUM({quote('premium')})"
     # Only our own aliases are spliced in; every value stays a parameter.
-    outer = f"SELECT {select} FROM ({sql}) pairs{group}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(outer, params)
-        found = cursor.fetchall()
-    return {
-        tuple(_key(code, v) for code, v in zip(dimensions, row[:-2], strict=True)): (
-            row[-2],
-            _money(row[-1]),
+    whole = (
+        f"SELECT {', '.join(['NULL'] * len(names) + ['1', 'COUNT(*)', premium])} "  # noqa: S608
+        f"FROM (SELECT DISTINCT {quote('policy_ref')}, {quote('premium')} FROM pairs) p"
+    )
+    statement = f"WITH pairs AS ({sql}) {whole}"
+    if names:
+        per_group = (
+            f"SELECT {', '.join([*quoted, '0', 'COUNT(*)', premium])} "  # noqa: S608
+            f"FROM pairs GROUP BY {', '.join(quoted)}"
         )
-        for row in found
-        if row[-2]
-    }
+        statement = f"WITH pairs AS ({sql}) {per_group} UNION ALL {whole}"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        found = cursor.fetchall()
+    groups, total = {}, (0, Decimal(0))
+    for row in found:
+        policies, money = row[-2], _money(row[-1])
+        if row[len(names)]:
+            total = (policies or 0, money)
+        elif policies:
+            key = tuple(_key(code, v) for code, v in zip(dimensions, row, strict=False))
+            groups[key] = (policies, money)
+    return groups, total
 
 
 def _branch_names(result: Result) -> dict[int, str]:
