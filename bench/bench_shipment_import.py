@@ -37,6 +37,7 @@ def _data(rows: int):
         ItemStatus,
         Rule,
         TaxTreatment,
+        policy_snapshot,
     )
     from giftplatform.models import Branch, User
     from giftplatform.sheets.writer import write_workbook
@@ -78,6 +79,7 @@ def _data(rows: int):
                 slot_limit=1,
                 branch=branch,
                 status=DistributionStatus.FULFILLING,
+                **policy_snapshot(policy),
                 tax_treatment=TaxTreatment.SALE,
                 total_value=Decimal("50"),
                 total_cost=Decimal("30"),
@@ -99,6 +101,7 @@ def _data(rows: int):
                 unit_value=Decimal("50"),
                 unit_cost=Decimal("30"),
                 provider=supplier,
+                kind="physical",
                 status=ItemStatus.TO_SHIP,
             )
             for index, (distribution, (_policy, second)) in enumerate(

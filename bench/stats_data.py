@@ -180,6 +180,12 @@ def copy_distributions(policies: int, rules: list, gifts: list, leaves: list, se
         with raw.copy(f"COPY distribution_distributionitem ({item_columns}) FROM STDIN") as cp:
             for line in lines:
                 cp.write_row(line)
+        # What each hand-out keeps of its policy, copied as migration 0008 copies it.
+        cursor.execute(
+            "UPDATE distribution_distribution SET product = p.product, channel = p.channel, "
+            "agent_code = p.agent_code, vehicle_type = p.vehicle_type "
+            "FROM policies_policy p WHERE p.id = distribution_distribution.policy_id"
+        )
         for table in ("distribution_distribution", "distribution_distributionitem"):
             # Our own table names only.
             highest = f"SELECT MAX(id) FROM {table}"  # noqa: S608

@@ -19,7 +19,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from distribution import engine, loaders
-from distribution.models import LIVE_STATUSES, Distribution, DistributionItem
+from distribution.models import LIVE_STATUSES, Distribution, DistributionItem, policy_snapshot
 from distribution.specs import PER_POLICY, Plan, PolicyFacts, QuotaSnapshot, QuotaSpec, RuleSpec
 from policies.models import Policy
 
@@ -72,6 +72,7 @@ class PolicyRow:
     insured_name: str
     phone: str
     taken_slots: frozenset[int]
+    snapshot: dict[str, str]  # what the hand-out keeps of the policy (POLICY_SNAPSHOT)
 
 
 @dataclass
@@ -151,6 +152,7 @@ def load_chunk_facts(policy_ids, rule_code: str, per_policy_quotas, *, lock: boo
                 insured_name=v[19],
                 phone=v[20],
                 taken_slots=frozenset(slots.get(policy_id, ())),
+                snapshot=policy_snapshot(facts[policy_id]),
             )
         )
     return ChunkFacts(rows=rows, facts=facts, policy_used=policy_used)

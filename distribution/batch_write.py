@@ -288,6 +288,7 @@ def write_chunk(
             "slot_limit": rule.max_per_policy,
             "branch_id": row.branch_id,
             "status": _status(plan, gifts),
+            **row.snapshot,
             "tax_treatment": plan.tax_treatment,
             "total_value": plan.total_value,
             "total_cost": plan.total_cost,

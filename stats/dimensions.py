@@ -30,6 +30,7 @@ class Dimension:
     name: str = ""  # lookup path of its display name, grouped along with the key
     choices: dict | None = None  # display names of a choice field's values
     period: str = ""  # Trunc kind for the period dimensions
+    handout: str = ""  # lookup path from the hand-out, for those it holds itself
 
     @property
     def is_period(self) -> bool:
@@ -50,18 +51,26 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("category", _("gift category"), "category_id", "category__name"),
         Dimension("kind", _("gift kind"), "kind", choices=dict(GiftKind.choices)),
         Dimension("provider", _("provider"), "provider_id", "provider__name"),
-        Dimension("rule", _("rule code"), "distribution__rule_code"),
+        Dimension("rule", _("rule code"), "distribution__rule_code", handout="rule_code"),
+        # The policy's, as the hand-out copied them when it was made.
         Dimension(
-            "product", _("product"), "distribution__policy__product", choices=dict(Product.choices)
+            "product",
+            _("product"),
+            "distribution__product",
+            choices=dict(Product.choices),
+            handout="product",
         ),
-        Dimension("channel", _("channel"), "distribution__policy__channel"),
-        Dimension("agent", _("agent code"), "distribution__policy__agent_code"),
-        Dimension("vehicle_type", _("vehicle type"), "distribution__policy__vehicle_type"),
+        Dimension("channel", _("channel"), "distribution__channel", handout="channel"),
+        Dimension("agent", _("agent code"), "distribution__agent_code", handout="agent_code"),
+        Dimension(
+            "vehicle_type", _("vehicle type"), "distribution__vehicle_type", handout="vehicle_type"
+        ),
         Dimension(
             "status",
             _("distribution status"),
             "distribution__status",
             choices=dict(DistributionStatus.choices),
+            handout="status",
         ),
         Dimension("day", _("day"), period="day"),
         Dimension("week", _("week"), period="week"),

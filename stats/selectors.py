@@ -27,6 +27,7 @@ from giftplatform.models import Branch
 from stats.dimensions import DIMENSIONS, ITEM_AGGREGATES, MONEY
 from stats.sources import (
     FACET_DIMENSIONS,
+    HANDOUT_FACETS,
     HANDOUTS,
     LINES,
     TOTALS,
@@ -123,6 +124,8 @@ def _key_expressions(query: StatsQuery, source: Source, rollup) -> dict:
             expression = F("key")
         elif code == "rule":
             expression = F(source.rule)
+        elif source is HANDOUTS:
+            expression = F(dimension.handout)
         else:
             expression = dimension.expression()
         expressions[f"k{position}"] = expression
@@ -156,6 +159,8 @@ def grouped(*, user, query: StatsQuery, use_totals: bool = True) -> Result:
         reach_qs, reach_source = handouts_for(user, query), HANDOUTS
     elif facet:
         parts = facets_for(user, query, facet)
+        if facet in HANDOUT_FACETS:
+            reach_qs, reach_source = handouts_for(user, query), HANDOUTS
     else:
         summed = dict(ITEM_AGGREGATES)
         if not REACH_MEASURES & set(query.measures):
@@ -177,7 +182,8 @@ def grouped(*, user, query: StatsQuery, use_totals: bool = True) -> Result:
     reach, total_reach = {}, None
     if REACH_MEASURES & set(query.measures):
         reach_keys = _key_expressions(query, reach_source, rollup)
-        reach, total_reach = _reach(reach_qs, reach_keys, dims, reach_source)
+        with_premium = bool({"premium", "cost_ratio"} & set(query.measures))
+        reach, total_reach = _reach(reach_qs, reach_keys, dims, reach_source, with_premium)
     none = (0, Decimal(0)) if total_reach is not None else None
 
     for key, record in rows.items():
@@ -242,7 +248,9 @@ def _money(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
 
-def _reach(rows: QuerySet, keys: dict, dimensions: tuple, source: Source) -> tuple[dict, tuple]:
+def _reach(
+    rows: QuerySet, keys: dict, dimensions: tuple, source: Source, with_premium: bool = True
+) -> tuple[dict, tuple]:
     """Policies reached and their premium per group and in all, each policy once per
     group and once in all: the distinct (group, policy) pairs in a common table read
     twice, counted per group and, reduced to distinct policies, in all; one query (the
@@ -250,7 +258,11 @@ def _reach(rows: QuerySet, keys: dict, dimensions: tuple, source: Source) -> tup
     names = list(keys)
     pairs = (
         rows.annotate(**keys)
-        .annotate(policy_ref=F(source.policy), premium=F(source.premium))
+        .annotate(
+            policy_ref=F(source.policy),
+            # Without the premium, no join to the policies.
+            premium=F(source.premium) if with_premium else Value(None, output_field=MONEY),
+        )
         .values(*names, "policy_ref", "premium")
         .distinct()
     )
@@ -345,7 +357,16 @@ def _sort(result: Result) -> None:
     """Periods in time order; otherwise the biggest first (by the first measure)."""
     dims = result.query.dimensions
     if dims and DIMENSIONS[dims[0]].is_period:
-        result.rows.sort(key=lambda r: tuple((k is None, k or date.min) for k in r.keys))
+        periods = [DIMENSIONS[code].is_period for code in dims]
+
+        def in_time_order(row: Row) -> tuple:
+            # Periods by date; any other key by its text ("" and None are no date).
+            return tuple(
+                (k is None, k or date.min) if is_period else (k is None, str(k or ""))
+                for k, is_period in zip(row.keys, periods, strict=True)
+            )
+
+        result.rows.sort(key=in_time_order)
         return
     first = result.query.measures[0] if result.query.measures else "count"
     result.rows.sort(key=lambda r: (-(r.values.get(first) or 0), [str(x) for x in r.labels]))

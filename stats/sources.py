@@ -4,8 +4,9 @@ The gift lines (``DistributionItem``) answer every question; the daily totals
 (``distribution.HandoutDayTotal``, kept exact by the writers) answer the live hand-outs
 by branch, rule and period in a few thousand rows instead of millions; the facet totals
 (``HandoutMonthFacet`` for the whole months of the period, ``HandoutDayFacet`` for the
-days around them) answer them by one gift line attribute (gift, category, kind,
-provider), with branch and period. The policies reached and their premium (counted once
+days around them) answer them by one attribute of the lines (gift, category, kind,
+provider) or of the hand-outs (product, channel, agent, vehicle type), with branch and
+period. The policies reached and their premium (counted once
 per policy, so never summable) come from the hand-outs alone, without their lines, where
 the question allows. Each reader starts from ``giftplatform.access.restrict``.
 """
@@ -32,8 +33,11 @@ CANCELLED_STATUSES = (DistributionStatus.CANCELLED, DistributionStatus.REJECTED)
 # What the daily totals answer exactly (with the hand-outs for the policies reached).
 PERIOD_DIMENSIONS = {"day", "week", "month", "quarter", "year"}
 TOTALS_DIMENSIONS = {"branch", "rule", *PERIOD_DIMENSIONS}
-# The gift line attributes the facet totals are kept for (distribution.Facet).
-FACET_DIMENSIONS = {"gift", "category", "kind", "provider"}
+# The attributes the facet totals are kept for (distribution.Facet): the gift lines'
+# and the hand-outs' own (for which the policies reached need no lines).
+LINE_FACETS = {"gift", "category", "kind", "provider"}
+HANDOUT_FACETS = {"product", "channel", "agent", "vehicle_type"}
+FACET_DIMENSIONS = LINE_FACETS | HANDOUT_FACETS
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ def items_for(user, query) -> QuerySet:
     if query.provider_id:
         items = items.filter(provider_id=query.provider_id)
     if query.product:
-        items = items.filter(distribution__policy__product=query.product)
+        items = items.filter(distribution__product=query.product)
     return items
 
 

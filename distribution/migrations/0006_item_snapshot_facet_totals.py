@@ -15,16 +15,6 @@ def copy_gift_attributes(apps, schema_editor):
     schema_editor.execute(SNAPSHOT)
 
 
-def fill_facets(apps, schema_editor):
-    from distribution.services.totals import facets_rebuild
-
-    facets_rebuild(
-        apps.get_model("distribution", "DistributionItem"),
-        apps.get_model("distribution", "HandoutDayFacet"),
-        apps.get_model("distribution", "HandoutMonthFacet"),
-    )
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -99,5 +89,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(copy_gift_attributes, migrations.RunPython.noop),
-        migrations.RunPython(fill_facets, migrations.RunPython.noop),
     ]

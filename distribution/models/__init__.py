@@ -1,12 +1,14 @@
 from .quotas import Quota, QuotaBasis, QuotaPeriod, QuotaStatus, QuotaUsage
 from .records import (
     LIVE_STATUSES,
+    POLICY_SNAPSHOT,
     Distribution,
     DistributionItem,
     DistributionStatus,
     ItemStatus,
     QuotaCharge,
     RecoveryStatus,
+    policy_snapshot,
 )
 from .rules import Rule, RuleCondition, RuleReward, RuleStatus, TaxTreatment
 from .runs import BatchRun, BatchStatus, ChangeKind, ChangeRequest, ChangeStatus
@@ -22,6 +24,7 @@ from .totals import Facet, HandoutDayFacet, HandoutDayTotal, HandoutMonthFacet
 
 __all__ = [
     "LIVE_STATUSES",
+    "POLICY_SNAPSHOT",
     "TRACKING_FORMATS",
     "BatchRun",
     "BatchStatus",
@@ -52,5 +55,6 @@ __all__ = [
     "ShipmentLine",
     "TaxTreatment",
     "normalize_tracking_no",
+    "policy_snapshot",
     "tracking_error",
 ]

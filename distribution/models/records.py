@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 from giftplatform.models import Branch
 from giftplatform.money import MoneyField
 from gifts.models import ContractService, Gift, GiftCategory, GiftKind, VoucherCode
-from policies.models import Policy
+from policies.models import Policy, Product
 from suppliers.models import Provider
 
 from .quotas import Quota
@@ -56,6 +56,15 @@ class DistributionQuerySet(NeverDeletedQuerySet):
         return self.filter(status__in=LIVE_STATUSES)
 
 
+# The policy fields a hand-out keeps as they were when it was made (same names on both).
+POLICY_SNAPSHOT = ("product", "channel", "agent_code", "vehicle_type")
+
+
+def policy_snapshot(policy) -> dict[str, str]:
+    """The hand-out's copy of ``policy``'s attributes (see ``POLICY_SNAPSHOT``)."""
+    return {name: getattr(policy, name) for name in POLICY_SNAPSHOT}
+
+
 class Distribution(models.Model):
     """One hand-out of one rule to one policy (发放记录)."""
 
@@ -75,6 +84,12 @@ class Distribution(models.Model):
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(_("status"), max_length=16, choices=DistributionStatus.choices)
+    # The policy's product, channel, agent and vehicle type when handed out: statistics
+    # by them count each hand-out as it was made, whatever the policy says later.
+    product = models.CharField(_("product"), max_length=12, choices=Product.choices)
+    channel = models.CharField(_("channel"), max_length=40, blank=True)
+    agent_code = models.CharField(_("agent code"), max_length=40, blank=True)
+    vehicle_type = models.CharField(_("vehicle type"), max_length=40, blank=True)
     tax_treatment = models.CharField(_("tax treatment"), max_length=8, choices=TaxTreatment.choices)
     total_value = MoneyField(_("face value"))
     total_cost = MoneyField(_("cost"))

@@ -7,10 +7,12 @@ adds itself when written and takes itself away when cancelled or rejected, so th
 always equal a sum over the live ``Distribution`` rows (a test holds them to it). Statuses
 within "live" do not matter here; questions by status read the hand-outs themselves.
 
-The facet totals do the same per gift line attribute (gift, category, kind, provider),
-per local day and per local month: a hand-out counts once under each value its lines
-hold. The attributes are the item's own, fixed when it was handed out (the category and
-kind are copied onto the item then), so a later edit of a gift never makes them stale.
+The facet totals do the same per gift line attribute (gift, category, kind, provider) and
+per hand-out attribute (product, channel, agent, vehicle type), per local day and per
+local month: a hand-out counts once under each value its lines hold. The attributes are
+fixed when the gift is handed out (the gift's category and kind are copied onto the
+item, the policy's product, channel, agent and vehicle type onto the hand-out), so a
+later edit of a gift or a policy never makes them stale.
 """
 
 from django.db import models
@@ -47,12 +49,17 @@ class HandoutDayTotal(models.Model):
 
 
 class Facet(models.TextChoices):
-    """The gift line attributes the facet totals are kept for (item field in brackets)."""
+    """The attributes the facet totals are kept for (item field in comments)."""
 
     GIFT = "gift", _("gift")  # gift_id
     CATEGORY = "category", _("gift category")  # category_id ("" when none)
     KIND = "kind", _("gift kind")  # kind
     PROVIDER = "provider", _("provider")  # provider_id
+    # The hand-out's own, copied from its policy when handed out.
+    PRODUCT = "product", _("product")
+    CHANNEL = "channel", _("channel")
+    AGENT = "agent", _("agent code")
+    VEHICLE_TYPE = "vehicle_type", _("vehicle type")
 
 
 class FacetTotal(models.Model):

@@ -20,6 +20,7 @@ from distribution.models import (
     QuotaCharge,
     Rule,
     TaxTreatment,
+    policy_snapshot,
 )
 from distribution.periods import period_start
 from distribution.services.quotas import PoolExhausted, pool_consume, pool_return
@@ -231,6 +232,7 @@ def _create(*, actor, policy, rule, choices, idempotency_key, recipient, batch_r
         slot_limit=rule.max_per_policy,
         branch=policy.branch,
         status=status,
+        **policy_snapshot(policy),
         tax_treatment=plan.tax_treatment,
         total_value=plan.total_value,
         total_cost=plan.total_cost,

@@ -32,12 +32,16 @@ from distribution.models import (
 )
 
 MEASURES = ("distributions", "units", "value", "cost")
-# The item field each facet's key is read from (stored as text).
+# The item field (or its hand-out's) each facet's key is read from (stored as text).
 FACET_FIELDS = {
     Facet.GIFT: "gift_id",
     Facet.CATEGORY: "category_id",
     Facet.KIND: "kind",
     Facet.PROVIDER: "provider_id",
+    Facet.PRODUCT: "distribution__product",
+    Facet.CHANNEL: "distribution__channel",
+    Facet.AGENT: "distribution__agent_code",
+    Facet.VEHICLE_TYPE: "distribution__vehicle_type",
 }
 
 
@@ -76,7 +80,7 @@ def _day_total_parts(items: QuerySet, model) -> list[QuerySet]:
     return [_sums(items, keys, model._meta.get_field("value"))]
 
 
-def _facet_parts(items: QuerySet, model, period: str) -> list[QuerySet]:
+def _facet_parts(items: QuerySet, model, period: str, facets=FACET_FIELDS) -> list[QuerySet]:
     """One grouped query per facet, each keyed (period, branch, facet, key)."""
     money = model._meta.get_field("value")
     text = CharField(max_length=40)
@@ -92,6 +96,7 @@ def _facet_parts(items: QuerySet, model, period: str) -> list[QuerySet]:
             money,
         )
         for facet, field in FACET_FIELDS.items()
+        if facet in facets
     ]
 
 
@@ -178,11 +183,15 @@ def totals_rebuild(items=DistributionItem, totals=HandoutDayTotal) -> int:
 
 
 @transaction.atomic
-def facets_rebuild(items=DistributionItem, day=HandoutDayFacet, month=HandoutMonthFacet) -> int:
-    """Recompute both facet tables from the live hand-outs; the rows written."""
+def facets_rebuild(
+    items=DistributionItem, day=HandoutDayFacet, month=HandoutMonthFacet, facets=FACET_FIELDS
+) -> int:
+    """Recompute both facet tables from the live hand-outs; the rows written. A
+    migration passes its historical models and the facets its schema has."""
     for model, period in ((day, "day"), (month, "month")):
         model.objects.all().delete()
-        _upsert(_facet_parts(_live(items), model, period), +1, model, _facet_keys(period))
+        parts = _facet_parts(_live(items), model, period, facets)
+        _upsert(parts, +1, model, _facet_keys(period))
     _analyze(day, month)
     return day.objects.count() + month.objects.count()
 

@@ -13,6 +13,8 @@ from distribution.models import (
     DistributionStatus,
     HandoutDayFacet,
     HandoutDayTotal,
+    HandoutMonthFacet,
+    policy_snapshot,
 )
 from distribution.services import (
     DistributionRefused,
@@ -87,6 +89,27 @@ def test_a_batch_run_counts_every_hand_out_it_writes(futian, nanshan):
 
     assert run.distributed == 5
     assert sum(t.distributions for t in HandoutDayTotal.objects.all()) == 5
+    assert_totals_match()
+    for handout in Distribution.objects.select_related("policy"):
+        assert policy_snapshot(handout) == policy_snapshot(handout.policy)
+        assert {(i.category_id, i.kind) for i in handout.items.all()} == {
+            (gift.category_id, gift.kind)
+        }
+
+
+def test_facets_keep_the_agent_and_product_a_policy_had_when_handed_out(futian):
+    gift = stocked_gift(20)
+    rule = make_rule("TA", [(gift, 1, "")], max_per_policy=2)
+    policy = PolicyFactory(branch=futian, agent_code="A-OLD", product="ctpl")
+    before = distribution_create(actor=None, policy=policy, rule=rule, idempotency_key="a-1")
+    policy.agent_code, policy.product = "A-NEW", "commercial"
+    policy.save()
+    after = distribution_create(actor=None, policy=policy, rule=rule, idempotency_key="a-2")
+
+    assert (before.agent_code, before.product) == ("A-OLD", "ctpl")
+    assert (after.agent_code, after.product) == ("A-NEW", "commercial")
+    agents = HandoutMonthFacet.objects.filter(facet="agent", branch=futian)
+    assert {(row.key, row.distributions) for row in agents} == {("A-OLD", 1), ("A-NEW", 1)}
     assert_totals_match()
 
 

@@ -44,6 +44,10 @@ def _facet_keys(item) -> dict[str, str]:
         "category": "" if item.category_id is None else str(item.category_id),
         "kind": item.kind,
         "provider": str(item.provider_id),
+        "product": item.distribution.product,
+        "channel": item.distribution.channel,
+        "agent": item.distribution.agent_code,
+        "vehicle_type": item.distribution.vehicle_type,
     }
 
 

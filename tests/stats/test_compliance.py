@@ -21,6 +21,7 @@ from distribution.models import (
     DistributionItem,
     ItemStatus,
     TaxTreatment,
+    policy_snapshot,
 )
 from distribution.quota_math import premium_ratio_limit
 from giftplatform.models import ExportLog
@@ -324,6 +325,7 @@ def _casual(policy, day, *, gift, quantity=1, number, recipient=None, moment=Non
         slot=Distribution.objects.filter(policy=policy, rule_code="R-EDGE").count() + 1,
         slot_limit=9,
         branch=policy.branch,
+        **policy_snapshot(policy),
         status="completed",
         tax_treatment=TaxTreatment.CASUAL,
         total_value=value,

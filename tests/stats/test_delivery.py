@@ -26,6 +26,7 @@ from distribution.models import (
     ItemStatus,
     Shipment,
     ShipmentLine,
+    policy_snapshot,
 )
 from distribution.shipment_selectors import working_days_between
 from gifts.models import GiftKind
@@ -212,6 +213,7 @@ def _handout(world, number: str, created: datetime, *, branch="futian", status="
         slot=1,
         slot_limit=5,
         branch=policy.branch,
+        **policy_snapshot(policy),
         status=status,
         tax_treatment="sale",
         total_value=0,

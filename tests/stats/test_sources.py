@@ -86,6 +86,10 @@ FACET_SHAPES = [(f,) for f in FACETS] + [
     ("category", "day"),
     ("week", "provider"),
     ("year", "gift"),
+    ("branch", "agent"),
+    ("product", "month"),
+    ("day", "channel"),
+    ("vehicle_type", "quarter"),
 ]
 # The world's moments cluster about the end of January 2026 (in Shanghai), a day and a
 # month either side, and months and a year later: whole months, edges cut mid-month, a
@@ -142,7 +146,9 @@ def test_questions_the_facets_do_not_answer(world):
         StatsQuery(dimensions=("category",), rule_code=world.rules[0].code),
         StatsQuery(dimensions=("kind",), provider_id=world.providers[0].pk),
         StatsQuery(dimensions=("gift",), status="completed"),
-        StatsQuery(dimensions=("agent",)),
+        StatsQuery(dimensions=("agent", "category")),
+        StatsQuery(dimensions=("product",), product="ctpl"),
+        StatsQuery(dimensions=("status",)),
     ):
         assert not answered_by_facets(query)
 

@@ -23,6 +23,7 @@ from distribution.models import (
     ItemStatus,
     Rule,
     RuleStatus,
+    policy_snapshot,
 )
 from distribution.services.totals import totals_add
 from giftplatform.roles import apply_roles
@@ -121,6 +122,7 @@ def add_distributions(world: World, count: int, seed: int = 7) -> None:
                 slot=slots[(policy.pk, rule.code)],
                 slot_limit=200,
                 branch=policy.branch,
+                **policy_snapshot(policy),
                 status=status,
                 tax_treatment="sale",
                 total_value=0,
@@ -355,6 +357,7 @@ def add_compliance_distributions(
                 slot=slots[(policy.pk, rule.code)],
                 slot_limit=200,
                 branch=policy.branch,
+                **policy_snapshot(policy),
                 status=status,
                 tax_treatment=TaxTreatment.CASUAL if casual else TaxTreatment.SALE,
                 total_value=value,

@@ -17,6 +17,7 @@ from distribution.models import (
     DistributionStatus,
     ItemStatus,
     TaxTreatment,
+    policy_snapshot,
 )
 from gifts.models import GiftKind
 from suppliers.models import ProviderKind
@@ -47,6 +48,7 @@ class Supply:
             slot=1,
             slot_limit=1,
             branch=policy.branch,
+            **policy_snapshot(policy),
             status=DistributionStatus.FULFILLING,
             tax_treatment=TaxTreatment.SALE,
             total_value=gift.face_value * quantity,
