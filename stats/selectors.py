@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, F, IntegerField, QuerySet, Sum, Value, When
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from giftplatform.access import branch_scope, restrict
@@ -261,7 +262,7 @@ def _reach(
         .annotate(
             policy_ref=F(source.policy),
             # Without the premium, no join to the policies.
-            premium=F(source.premium) if with_premium else Value(None, output_field=MONEY),
+            premium=F(source.premium) if with_premium else Cast(Value(None), MONEY),
         )
         .values(*names, "policy_ref", "premium")
         .distinct()

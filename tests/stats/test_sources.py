@@ -128,6 +128,17 @@ def test_the_facet_totals_give_what_the_lines_give(
                 assert [r.labels for r in by_facets.rows] == [r.labels for r in by_lines.rows]
 
 
+@pytest.mark.parametrize("dimensions", [("agent",), ("branch",), ("category",), ("month",)])
+def test_policies_reached_without_their_premium(world, analyst_shenzhen, dimensions):
+    query = StatsQuery(dimensions=dimensions, measures=("count", "policies"))
+    with_premium = StatsQuery(dimensions=dimensions, measures=("count", "policies", "premium"))
+    counted = grouped(user=analyst_shenzhen, query=query)
+    full = grouped(user=analyst_shenzhen, query=with_premium)
+
+    assert [r.values["policies"] for r in counted.rows] == [r.values["policies"] for r in full.rows]
+    assert counted.total["policies"] == full.total["policies"] > 0
+
+
 def test_whole_months_leave_the_days_around_them_to_the_daily_rows():
     def months(date_from, date_to):
         return whole_months(StatsQuery(date_from=date_from, date_to=date_to))
