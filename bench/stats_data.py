@@ -180,7 +180,7 @@ def copy_distributions(policies: int, rules: list, gifts: list, leaves: list, se
         with raw.copy(f"COPY distribution_distributionitem ({item_columns}) FROM STDIN") as cp:
             for line in lines:
                 cp.write_row(line)
-        # What each hand-out keeps of its policy, copied as migration 0008 copies it.
+        # What each hand-out keeps of its policy, copied as migration 0007 copies it.
         cursor.execute(
             "UPDATE distribution_distribution SET product = p.product, channel = p.channel, "
             "agent_code = p.agent_code, vehicle_type = p.vehicle_type "

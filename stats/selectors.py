@@ -13,7 +13,7 @@ them alone, so a page can show them apart.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -176,8 +176,10 @@ def grouped(*, user, query: StatsQuery, use_totals: bool = True) -> Result:
     if parts[0][1] is TOTALS and dims:
         # Each totals row falls in exactly one group: the total is the groups' sum.
         total = {m: sum((r[m] or 0) for r in rows.values()) for m in summed}
-    elif facet:  # a hand-out holds several facet values: its total is the daily totals'
-        total = totals_for(user, query).aggregate(**summed)
+    elif facet or (use_totals and answered_by_totals(replace(query, dimensions=()))):
+        # A hand-out in several groups counts once in the total: the daily totals have it
+        # (whatever the dimensions, when the filters are theirs).
+        total = totals_for(user, query).aggregate(**TOTALS_AGGREGATES)
     else:
         total = parts[0][0].aggregate(**summed)
     reach, total_reach = {}, None

@@ -40,7 +40,7 @@ def fill_facets(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('distribution', '0007_distribution_time_reach_index'),
+        ('distribution', '0006_item_snapshot_facet_totals'),
     ]
 
     operations = [
