@@ -415,7 +415,7 @@ def overdue_shipments(
             distribution__status__in=DUE_HANDOUTS,
             due_at__lt=overdue_cutoff(today),
         )
-        .select_related("provider", "distribution__branch")
+        .select_related("provider", "gift", "distribution__branch", "distribution__policy")
     )
     if branch is not None:
         late = late.filter(distribution__branch__path__startswith=branch.path)

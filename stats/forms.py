@@ -67,6 +67,14 @@ class PeriodForm(forms.Form):
             raise forms.ValidationError(_("The start date is after the end date."))
         return data
 
+    def described(self, branch) -> list[str]:
+        """The period and branch in words, for the sheet's header rows."""
+        data = self.cleaned_data
+        return [
+            f"{_('from')} {data['date_from']:%Y-%m-%d} {_('to')} {data['date_to']:%Y-%m-%d}",
+            f"{_('branch')}: {branch.name if branch else _('all in my scope')}",
+        ]
+
 
 class GroupedForm(PeriodForm):
     dimension = forms.ChoiceField(
@@ -134,10 +142,7 @@ class GroupedForm(PeriodForm):
     def described(self, branch) -> list[str]:
         """The filters in words, for the sheet's header rows."""
         data = self.cleaned_data
-        parts = [
-            f"{_('from')} {data['date_from']:%Y-%m-%d} {_('to')} {data['date_to']:%Y-%m-%d}",
-            f"{_('branch')}: {branch.name if branch else _('all in my scope')}",
-        ]
+        parts = super().described(branch)
         for name in ("rule_code", "provider", "product", "status"):
             value = data.get(name)
             if value:

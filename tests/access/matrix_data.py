@@ -274,9 +274,13 @@ provider_signup                                  200         200         200    
 stats:compliance                                 200         200         200         403         403         200         302         302         302
 stats:compliance_tax                             200         200         200         403         403         200         302         302         302
 stats:compliance_tax_export                      200         200         200         403         403         200         302         302         302
+stats:delivery_export                            200         200         200         403         403         200         302         302         302
 stats:grouped                                    200         200         200         403         403         200         302         302         302
 stats:grouped_export                             200         200         200         403         403         200         302         302         302
+stats:low_stock_export                           200         200         200         403         403         200         302         302         302
+stats:overdue_export                             200         200         200         403         403         200         302         302         302
 stats:overview                                   200         200         200         403         403         200         302         302         302
+stats:pools_export                               200         200         200         403         403         200         302         302         302
 set_language                                     302         302         302         302         302         302         302         302         302
 workbench:policy                                 200/404/200 403         403         200/404/200 403         403         302         302         302
 workbench:receipt                                200/404/200 200/404/200 200/404/200 200/404/200 200/404/200 200/404/200 302         302         302

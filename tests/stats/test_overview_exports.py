@@ -1,0 +1,142 @@
+"""The overview's own tables as Excel: each sheet holds what the selectors read for the
+page (every row, where the page shows the top), in the user's scope, formula-safe, and
+every download is logged."""
+
+import io
+from datetime import date, datetime, time
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from distribution.models import Quota, QuotaStatus, QuotaUsage
+from giftplatform.models import ExportLog
+from giftplatform.sheets.writer import neutralize
+from stats import dashboard, delivery
+from stats.overview_sheets import OVERVIEW_SHEETS
+from tests.factories import GiftFactory
+from tests.stats.world import SHANGHAI, add_distributions, add_shipments
+
+WHOLE = {"date_from": "2025-01-01", "date_to": "2027-12-31"}
+UNTIL = datetime.combine(date(2026, 6, 30), time(18), tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def overview_world(world):
+    """Hand-outs with parcels (some late, some still waiting), a pool and low stock in
+    福田 and in 南山."""
+    add_distributions(world, 160, seed=23)
+    add_shipments(until=UNTIL)
+    today = timezone.localdate()
+    for code, branch in (("POOL-FT", "futian"), ("POOL-NS", "nanshan")):
+        quota = Quota.objects.create(
+            code=code,
+            name=f"{world.branches[branch].name}月度池",
+            basis="gift_amount",
+            period="month",
+            limit=Decimal("1000"),
+            warn_percent=Decimal("80"),
+            status=QuotaStatus.ACTIVE,
+            branch=world.branches[branch],
+        )
+        QuotaUsage.objects.create(quota=quota, period_start=today.replace(day=1), used=900)
+    for code, branch, name in (
+        ("LOW-FT", "futian", '=HYPERLINK("http://x")'),
+        ("LOW-NS", "nanshan", "南山低库存"),
+    ):
+        GiftFactory(
+            code=code, name=name, branch=world.branches[branch], stock=1, low_stock_threshold=5
+        )
+    return world
+
+
+def _export(client, user, section, **params):
+    client.force_login(user)
+    response = client.get(reverse(f"stats:{section}_export"), {**WHOLE, **params})
+    assert response.status_code == 200, section
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(book.active.iter_rows(values_only=True))
+    return rows
+
+
+def _data(rows: list[tuple], first_header: str) -> list[list]:
+    """The rows under the header row (the notes come first)."""
+    at = next(n for n, row in enumerate(rows) if row[0] == first_header)
+    return [list(row) for row in rows[at + 1 :]]
+
+
+def _cell(value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    return neutralize(value)
+
+
+def _sheet_of(section, user, branch=None) -> list[list]:
+    build = OVERVIEW_SHEETS[section][0]
+    sheet = build(user=user, date_from=date(2025, 1, 1), date_to=date(2027, 12, 31), branch=branch)
+    return sheet.headers, [[_cell(v) for v in row] for row in sheet.rows]
+
+
+@pytest.mark.parametrize("section", sorted(OVERVIEW_SHEETS))
+def test_each_sheet_is_what_the_selectors_read(client, overview_world, analyst_shenzhen, section):
+    headers, expected = _sheet_of(section, analyst_shenzhen)
+    rows = _export(client, analyst_shenzhen, section)
+
+    assert list(rows[[r[0] for r in rows].index(headers[0])]) == headers
+    assert [[_cell(v) for v in row] for row in _data(rows, headers[0])] == expected
+    assert expected  # the world has rows for every section
+    logged = ExportLog.objects.get(model_label=OVERVIEW_SHEETS[section][2])
+    assert (logged.user, logged.row_count) == (analyst_shenzhen, len(expected))
+
+
+def test_the_sheets_hold_the_selectors_figures(overview_world, analyst_shenzhen):
+    times = delivery.delivery_times(
+        user=analyst_shenzhen, date_from=date(2025, 1, 1), date_to=date(2027, 12, 31)
+    )
+    _headers, rows = _sheet_of("delivery", analyst_shenzhen)
+    assert [row[1] for row in rows[:-1]] == [row.code for row in times.rows]
+    assert rows[-1][2] == times.total.items > 0
+    assert rows[-1][12] == times.total.overdue
+
+    oldest = delivery.overdue_shipments(user=analyst_shenzhen, limit=5)
+    _headers, rows = _sheet_of("overdue", analyst_shenzhen)
+    # The page lists the oldest few; the sheet every one of them, oldest first.
+    assert len(rows) == oldest.count > len(oldest.items) == 5
+    assert [row[0] for row in rows[:5]] == [o.item.distribution.number for o in oldest.items]
+
+    pools = dashboard.quota_pools(
+        user=analyst_shenzhen, today=timezone.localdate(), moment=timezone.now()
+    )
+    _headers, rows = _sheet_of("pools", analyst_shenzhen)
+    assert [(row[1], row[5], row[7]) for row in rows] == [
+        (p.quota.code, float(p.used), float(p.percent)) for p in pools
+    ]
+
+
+def test_a_futian_analyst_exports_nothing_of_nanshan(client, overview_world, analyst_futian):
+    nanshan = overview_world.branches["nanshan"]
+    for section in OVERVIEW_SHEETS:
+        rows = _export(client, analyst_futian, section)
+        assert not any("南山" in str(cell) for row in rows for cell in row if cell), section
+        response = client.get(reverse(f"stats:{section}_export"), {**WHOLE, "branch": nanshan.pk})
+        assert response.status_code == 404, section
+
+
+def test_text_that_looks_like_a_formula_stays_text(client, overview_world, analyst_futian):
+    rows = _export(client, analyst_futian, "low_stock")
+    cells = [cell for row in rows for cell in row if isinstance(cell, str)]
+    assert neutralize('=HYPERLINK("http://x")') in cells
+    assert '=HYPERLINK("http://x")' not in cells
+
+
+def test_the_overview_links_each_export_with_the_filters(client, overview_world, analyst_futian):
+    client.force_login(analyst_futian)
+    page = client.get(reverse("stats:overview"), WHOLE).content.decode()
+    for section in OVERVIEW_SHEETS:
+        assert f'href="{reverse(f"stats:{section}_export")}?date_from=2025-01-01' in page
