@@ -49,13 +49,13 @@ class ComplianceForm(PeriodForm):
             product=data.get("product") or "",
         )
 
+    def sheet_arguments(self, branch) -> dict:
+        return {"query": self.compliance_query(branch)}
+
     def described(self, branch) -> list[str]:
         """The filters in words, for the sheet's header rows."""
         data = self.cleaned_data
-        parts = [
-            f"{_('from')} {data['date_from']:%Y-%m-%d} {_('to')} {data['date_to']:%Y-%m-%d}",
-            f"{_('branch')}: {branch.name if branch else _('all in my scope')}",
-        ]
+        parts = super().described(branch)
         if data.get("product"):
             parts.append(f"{_('product')}: {dict(Product.choices)[data['product']]}")
         return parts
@@ -104,6 +104,7 @@ def compliance_checks(request):
             list_limit=compliance.LIST_LIMIT,
             query_string=query_string(request, drop=("branch",)),
             tax_query=query_string(request),
+            export_query=query_string(request),
         )
     return render(request, "stats/compliance.html", context)
 

@@ -67,6 +67,11 @@ class PeriodForm(forms.Form):
             raise forms.ValidationError(_("The start date is after the end date."))
         return data
 
+    def sheet_arguments(self, branch) -> dict:
+        """What a sheet builder of the page reads (see ``stats.exports``)."""
+        data = self.cleaned_data
+        return {"date_from": data["date_from"], "date_to": data["date_to"], "branch": branch}
+
     def described(self, branch) -> list[str]:
         """The period and branch in words, for the sheet's header rows."""
         data = self.cleaned_data

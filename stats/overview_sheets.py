@@ -3,8 +3,6 @@ low stock) as sheets for the Excel export: the same reads as the page, every row
 page shows the oldest overdue items and the worst low-stock gifts only), with the page's
 column headings. Cells hold raw values; ``write_export`` makes text formula-safe."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
@@ -12,15 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from stats import dashboard, delivery
-
-# More than any branch holds, so the sheet is the whole list (the page shows the top).
-ALL_ROWS = 100_000
-
-
-@dataclass(frozen=True)
-class Sheet:
-    headers: list[str]
-    rows: list[list]
+from stats.exports import ALL_ROWS, Sheet, SheetSpec
 
 
 def delivery_sheet(*, user, date_from: date, date_to: date, branch) -> Sheet:
@@ -146,10 +136,11 @@ def low_stock_sheet(*, user, branch, **_period) -> Sheet:
     return Sheet(headers, rows)
 
 
-# URL name suffix -> (sheet builder, its title, the model label of the export log).
-OVERVIEW_SHEETS: dict[str, tuple[Callable[..., Sheet], object, str]] = {
-    "delivery": (delivery_sheet, gettext_lazy("Supplier delivery times"), "stats.delivery"),
-    "overdue": (overdue_sheet, gettext_lazy("Overdue shipments"), "stats.overdue"),
-    "pools": (pools_sheet, gettext_lazy("Quota pools this period"), "stats.pools"),
-    "low_stock": (low_stock_sheet, gettext_lazy("Low stock"), "stats.low_stock"),
-}
+OVERVIEW_SHEETS = (
+    SheetSpec(
+        "delivery", delivery_sheet, gettext_lazy("Supplier delivery times"), "stats.delivery"
+    ),
+    SheetSpec("overdue", overdue_sheet, gettext_lazy("Overdue shipments"), "stats.overdue"),
+    SheetSpec("pools", pools_sheet, gettext_lazy("Quota pools this period"), "stats.pools"),
+    SheetSpec("low_stock", low_stock_sheet, gettext_lazy("Low stock"), "stats.low_stock"),
+)

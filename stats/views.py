@@ -16,7 +16,6 @@ from stats import charts, dashboard, delivery
 from stats.dimensions import DEFAULT_MEASURES
 from stats.exports import sheet_response
 from stats.forms import GroupedForm, PeriodForm, with_defaults
-from stats.overview_sheets import OVERVIEW_SHEETS
 from stats.pages import drill_branch, page_context, query_string, stats_page
 from stats.selectors import StatsQuery, grouped
 from stats.tables import flat_table, pivot_table
@@ -125,33 +124,3 @@ def grouped_export(request):
         model_label="stats.statistics",
         file_stem="statistics",
     )
-
-
-def overview_export(section: str):
-    """The view exporting the overview's ``section`` table (``OVERVIEW_SHEETS``) as .xlsx,
-    for the period and drill-down branch of the page; logged like every export."""
-    build, title, model_label = OVERVIEW_SHEETS[section]
-
-    @stats_page
-    def export(request):
-        form = PeriodForm(with_defaults(request.GET), user=request.user)
-        branch = drill_branch(request, form)
-        if not form.is_valid():
-            return overview(request)
-        data = form.cleaned_data
-        sheet = build(
-            user=request.user, date_from=data["date_from"], date_to=data["date_to"], branch=branch
-        )
-        return sheet_response(
-            request,
-            heading=_("Statistics exported by %(user)s at %(time)s"),
-            described=[str(title), *form.described(branch)],
-            headers=sheet.headers,
-            rows=sheet.rows,
-            sheet_name=str(title)[:31],
-            model_label=model_label,
-            file_stem=section.replace("_", "-"),
-        )
-
-    export.__name__ = f"{section}_export"
-    return export

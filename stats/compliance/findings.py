@@ -46,9 +46,9 @@ class CashEquivalents:
     listed: list[dict]
 
 
-def cash_equivalents(*, user, query: ComplianceQuery) -> CashEquivalents:
+def cash_equivalents(*, user, query: ComplianceQuery, limit: int = LIST_LIMIT) -> CashEquivalents:
     """Live hand-out lines of cash-equivalent gifts in the period (expected none): two
-    queries, the list capped at ``LIST_LIMIT`` lines, the newest first."""
+    queries, the list capped at ``limit`` lines, the newest first."""
     items = items_for(user, query.period()).filter(gift__category__is_cash_equivalent=True)
     total = items.aggregate(
         lines=Count("pk"),
@@ -69,7 +69,7 @@ def cash_equivalents(*, user, query: ComplianceQuery) -> CashEquivalents:
             "distribution__created_at",
             "distribution__branch__name",
         )
-        .order_by("-distribution__created_at", "-pk")[:LIST_LIMIT]
+        .order_by("-distribution__created_at", "-pk")[:limit]
     )
     for row in listed:
         row["value"] = cents(row.pop("line_cents"))
@@ -123,11 +123,11 @@ def _entitlement():
     )
 
 
-def contract_uses(*, user, query: ComplianceQuery) -> ContractUses:
+def contract_uses(*, user, query: ComplianceQuery, limit: int = LIST_LIMIT) -> ContractUses:
     """Per clause service, over the policies that had a live hand-out of it in the period:
     the uses those policies hold, the uses handed out to them (live, up to the period's
     end; of which in the period) and redeemed; and every policy handed out more uses than
-    it holds (listed up to ``LIST_LIMIT``). Three queries."""
+    it holds (listed up to ``limit``). Three queries."""
     with_service = ~Q(contract_service="")
     reached = items_for(user, query.period()).filter(with_service).values("distribution__policy_id")
     pairs = (
@@ -179,7 +179,7 @@ def contract_uses(*, user, query: ComplianceQuery) -> ContractUses:
             f"SELECT {quoted('policy_ref')}, {service}, {entitled}, {handed}, {quoted('redeemed')}"  # noqa: S608
             f" FROM ({inner}) pairs WHERE {handed} > {entitled}"
             f" ORDER BY {handed} - {entitled} DESC, {quoted('policy_ref')}, {service}"
-            f" LIMIT {LIST_LIMIT}"
+            f" LIMIT {int(limit)}"
         )
         overuse_rows = fetch(over, params)
     policies = Policy.objects.select_related("branch").in_bulk([r[0] for r in overuse_rows])

@@ -185,10 +185,13 @@ def _top(quotas: list[Quota]) -> int:
     return min(max(10, highest + 5), 100)
 
 
-def premium_ratios(*, user, query: ComplianceQuery) -> list[ProductRatios]:
+def premium_ratios(
+    *, user, query: ComplianceQuery, worst_limit: int = WORST_LIMIT
+) -> list[ProductRatios]:
     """Per product (or the one filtered): the distribution of gift value / premium over the
-    policies reached in the period, against the premium-ratio quotas that apply to it.
-    Queries: one for the quotas, three per product, one for the worst policies' rows."""
+    policies reached in the period, against the premium-ratio quotas that apply to it, and
+    its ``worst_limit`` highest ratios. Queries: one for the quotas, three per product, one
+    for the worst policies' rows."""
     all_quotas = premium_ratio_quotas(user=user)
     products = [query.product] if query.product else list(Product.values)
     labels = dict(Product.choices)
@@ -239,7 +242,7 @@ def premium_ratios(*, user, query: ComplianceQuery) -> list[ProductRatios]:
             f"SELECT {quoted('policy_ref')}, {value}, {premium}, {zone} FROM ({zoned}) z"  # noqa: S608
             f" ORDER BY CASE WHEN {premium} > 0 THEN 0 ELSE 1 END DESC,"
             f" CASE WHEN {premium} > 0 THEN {value} * 1.0 / {premium} END DESC,"
-            f" {quoted('policy_ref')} LIMIT {WORST_LIMIT}"
+            f" {quoted('policy_ref')} LIMIT {int(worst_limit)}"
         )
         worst_refs[product] = fetch(ranked, params)
     policies = Policy.objects.select_related("branch").in_bulk(

@@ -272,6 +272,10 @@ portal:voucher_lookup                            403         403         403    
 portal:voucher_redeem                            403         403         403         403         403         403         403         200         302
 provider_signup                                  200         200         200         200         200         200         200         200         200
 stats:compliance                                 200         200         200         403         403         200         302         302         302
+stats:compliance_cash_export                     200         200         200         403         403         200         302         302         302
+stats:compliance_overuse_export                  200         200         200         403         403         200         302         302         302
+stats:compliance_ratios_export                   200         200         200         403         403         200         302         302         302
+stats:compliance_services_export                 200         200         200         403         403         200         302         302         302
 stats:compliance_tax                             200         200         200         403         403         200         302         302         302
 stats:compliance_tax_export                      200         200         200         403         403         200         302         302         302
 stats:delivery_export                            200         200         200         403         403         200         302         302         302

@@ -5,8 +5,8 @@ in ``matrix_data.py``. A URL without a row fails (a new page cannot skip the mat
 so does a row whose URL is gone. One test per (URL name, role); it asks every object
 position that applies to the URL.
 
-Size: 239 URL names x 9 roles (8 roles + anonymous) = 2151 tests. The 135 object URLs
-are asked for up to 3 positions, the 104 others once: at most 4581 requests.
+Size: 247 URL names x 9 roles (8 roles + anonymous) = 2223 tests. The 135 object URLs
+are asked for up to 3 positions, the 112 others once: at most 4653 requests.
 """
 
 import pytest

@@ -2,11 +2,9 @@
 page (every row, where the page shows the top), in the user's scope, formula-safe, and
 every download is logged."""
 
-import io
 from datetime import date, datetime, time
 from decimal import Decimal
 
-import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -17,9 +15,11 @@ from giftplatform.sheets.writer import neutralize
 from stats import dashboard, delivery
 from stats.overview_sheets import OVERVIEW_SHEETS
 from tests.factories import GiftFactory
+from tests.stats.sheet_support import as_cell, data_rows, download, header_row
 from tests.stats.world import SHANGHAI, add_distributions, add_shipments
 
 WHOLE = {"date_from": "2025-01-01", "date_to": "2027-12-31"}
+SPECS = {spec.name: spec for spec in OVERVIEW_SHEETS}
 UNTIL = datetime.combine(date(2026, 6, 30), time(18), tzinfo=SHANGHAI)
 
 
@@ -53,45 +53,24 @@ def overview_world(world):
 
 
 def _export(client, user, section, **params):
-    client.force_login(user)
-    response = client.get(reverse(f"stats:{section}_export"), {**WHOLE, **params})
-    assert response.status_code == 200, section
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    rows = list(book.active.iter_rows(values_only=True))
-    return rows
-
-
-def _data(rows: list[tuple], first_header: str) -> list[list]:
-    """The rows under the header row (the notes come first)."""
-    at = next(n for n, row in enumerate(rows) if row[0] == first_header)
-    return [list(row) for row in rows[at + 1 :]]
-
-
-def _cell(value):
-    if value is None or value == "":
-        return None
-    if isinstance(value, int | Decimal):
-        return float(value)
-    if isinstance(value, date):
-        return datetime.combine(value, time())
-    return neutralize(value)
+    return download(client, user, f"stats:{section}_export", {**WHOLE, **params})
 
 
 def _sheet_of(section, user, branch=None) -> list[list]:
-    build = OVERVIEW_SHEETS[section][0]
+    build = SPECS[section].build
     sheet = build(user=user, date_from=date(2025, 1, 1), date_to=date(2027, 12, 31), branch=branch)
-    return sheet.headers, [[_cell(v) for v in row] for row in sheet.rows]
+    return sheet.headers, [[as_cell(v) for v in row] for row in sheet.rows]
 
 
-@pytest.mark.parametrize("section", sorted(OVERVIEW_SHEETS))
+@pytest.mark.parametrize("section", sorted(SPECS))
 def test_each_sheet_is_what_the_selectors_read(client, overview_world, analyst_shenzhen, section):
     headers, expected = _sheet_of(section, analyst_shenzhen)
     rows = _export(client, analyst_shenzhen, section)
 
-    assert list(rows[[r[0] for r in rows].index(headers[0])]) == headers
-    assert [[_cell(v) for v in row] for row in _data(rows, headers[0])] == expected
+    assert list(rows[header_row(rows, headers[0])]) == headers
+    assert [[as_cell(v) for v in row] for row in data_rows(rows, headers[0])] == expected
     assert expected  # the world has rows for every section
-    logged = ExportLog.objects.get(model_label=OVERVIEW_SHEETS[section][2])
+    logged = ExportLog.objects.get(model_label=SPECS[section].model_label)
     assert (logged.user, logged.row_count) == (analyst_shenzhen, len(expected))
 
 
@@ -121,7 +100,7 @@ def test_the_sheets_hold_the_selectors_figures(overview_world, analyst_shenzhen)
 
 def test_a_futian_analyst_exports_nothing_of_nanshan(client, overview_world, analyst_futian):
     nanshan = overview_world.branches["nanshan"]
-    for section in OVERVIEW_SHEETS:
+    for section in SPECS:
         rows = _export(client, analyst_futian, section)
         assert not any("南山" in str(cell) for row in rows for cell in row if cell), section
         response = client.get(reverse(f"stats:{section}_export"), {**WHOLE, "branch": nanshan.pk})
@@ -138,5 +117,5 @@ def test_text_that_looks_like_a_formula_stays_text(client, overview_world, analy
 def test_the_overview_links_each_export_with_the_filters(client, overview_world, analyst_futian):
     client.force_login(analyst_futian)
     page = client.get(reverse("stats:overview"), WHOLE).content.decode()
-    for section in OVERVIEW_SHEETS:
+    for section in SPECS:
         assert f'href="{reverse(f"stats:{section}_export")}?date_from=2025-01-01' in page
