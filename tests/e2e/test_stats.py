@@ -1,8 +1,10 @@
 """An auditor opens the statistics overview: the charts are drawn (canvas), Chinese renders."""
 
+import io
 from decimal import Decimal
 from urllib.parse import urlencode
 
+import openpyxl
 import pytest
 from django.utils import timezone
 
@@ -50,6 +52,14 @@ def test_an_auditor_sees_the_charts(page, live_server, shoot):
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert "福田支公司" in page.content()
     shoot(page, "overview")
+    with page.expect_download() as downloaded:
+        page.click("[data-export='delivery']")
+    assert downloaded.value.suggested_filename.startswith("delivery-")
+    sheet = openpyxl.load_workbook(io.BytesIO(downloaded.value.path().read_bytes()))
+    rows = list(sheet.active.iter_rows(values_only=True))
+    assert rows[2][:2] == ("供货商", "编码")  # the heading, the filters, then the columns
+    assert "供货商发货时效" in rows[1][0]  # which table, with the filters
+    assert len(rows) == 3 + 2 + 1  # two suppliers and the total
     page.goto(f"{live_server.url}/stats/grouped/?dimension=month&across=rule&date_from=2025-01-01")
     page.wait_for_selector("[data-chart='chart-grouped'] canvas")
     shoot(page, "grouped")
