@@ -21,21 +21,29 @@ from django.utils.translation import gettext_lazy as _
 from giftplatform.models import Branch
 
 
-class HandoutDayTotal(models.Model):
-    day = models.DateField(_("day"))
+class BranchTotal(models.Model):
+    """What every running total holds: a branch's live hand-outs and their sums."""
+
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
     )
-    rule_code = models.CharField(_("rule code"), max_length=40)
     distributions = models.IntegerField(_("distributions"), default=0)
     units = models.BigIntegerField(_("units"), default=0)
     value = models.DecimalField(_("face value"), max_digits=16, decimal_places=2, default=0)
     cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, default=0)
 
     class Meta:
+        abstract = True
+        default_permissions = ("view",)
+
+
+class HandoutDayTotal(BranchTotal):
+    day = models.DateField(_("day"))
+    rule_code = models.CharField(_("rule code"), max_length=40)
+
+    class Meta(BranchTotal.Meta):
         verbose_name = _("daily hand-out total")
         verbose_name_plural = _("daily hand-out totals")
-        default_permissions = ("view",)
         constraints = [
             # No CHECK (distributions >= 0): both databases check the row an upsert
             # proposes before they find the conflict, and a removal proposes -1.
@@ -62,22 +70,14 @@ class Facet(models.TextChoices):
     VEHICLE_TYPE = "vehicle_type", _("vehicle type")
 
 
-class FacetTotal(models.Model):
+class FacetTotal(BranchTotal):
     """Live hand-outs of one branch and period holding a line with ``facet`` = ``key``."""
 
-    branch = models.ForeignKey(
-        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
-    )
     facet = models.CharField(_("facet"), max_length=12, choices=Facet.choices)
     key = models.CharField(_("value"), max_length=40)
-    distributions = models.IntegerField(_("distributions"), default=0)
-    units = models.BigIntegerField(_("units"), default=0)
-    value = models.DecimalField(_("face value"), max_digits=16, decimal_places=2, default=0)
-    cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, default=0)
 
-    class Meta:
+    class Meta(BranchTotal.Meta):
         abstract = True
-        default_permissions = ("view",)
 
     def __str__(self) -> str:
         return f"{self.branch_id} {self.facet}={self.key}"
