@@ -4,7 +4,8 @@
 of it (新车礼遇, 续保高保费回馈 with its two gifts in turn, 商业险精洗礼, 道路救援), through
 ``distribution_create`` like a clerk's, approved by the 深圳 approver where the rule asks
 for it. Their moments are then set back over the last 95 days (a demo's history cannot
-be made any other way), and the physical items are shipped by their suppliers some
+be made any other way), their pool charges moved to the pool periods of their new
+moments, and the physical items are shipped by their suppliers some
 working days later: most on time, some late, some still waiting, so the overview can say
 which suppliers are late. The daily totals are rebuilt after the moments move. A second
 run finds the same hand-outs (fixed idempotency keys) and moves nothing again.
@@ -15,7 +16,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,9 +26,12 @@ from distribution.models import (
     DistributionItem,
     DistributionStatus,
     ItemStatus,
+    QuotaCharge,
+    QuotaUsage,
     Rule,
     RuleStatus,
 )
+from distribution.periods import period_start
 from distribution.services import DistributionRefused, distribution_approve, distribution_create
 from distribution.services.shipments import (
     ShipmentRefused,
@@ -71,6 +75,7 @@ def seed_history(*, stdout=None) -> int:
             if distribution is not None:
                 made.append(distribution)
     _set_back(made)
+    _rebucket_pools(made)
     _ship(made)
     statistics_rebuild()  # the moments moved after the hand-outs counted themselves
     if stdout is not None:
@@ -114,6 +119,32 @@ def _set_back(made: list) -> None:
             continue
         moment = now - timedelta(days=1 + (n * 37) % DAYS_BACK, hours=n % 9)
         Distribution.objects.filter(pk=distribution.pk).update(created_at=moment)
+
+
+def _rebucket_pools(made: list) -> None:
+    """Move each set-back hand-out's pool charges to the pool period its new moment falls
+    in, so a pool's use this period holds only this period's hand-outs, as in real use.
+    (Past periods may end above a limit a later rule change lowered: the demo does not
+    replay history.)"""
+    charges = (
+        QuotaCharge.objects.filter(
+            distribution__in=made, period_start__isnull=False, returned=False
+        )
+        .select_related("quota", "distribution")
+        .order_by("pk")
+    )
+    for charge in charges:
+        start = period_start(charge.quota.period, charge.distribution.created_at)
+        if start == charge.period_start:
+            continue
+        QuotaUsage.objects.filter(quota=charge.quota, period_start=charge.period_start).update(
+            used=F("used") - charge.amount
+        )
+        QuotaUsage.objects.get_or_create(quota=charge.quota, period_start=start)
+        QuotaUsage.objects.filter(quota=charge.quota, period_start=start).update(
+            used=F("used") + charge.amount
+        )
+        QuotaCharge.objects.filter(pk=charge.pk).update(period_start=start)
 
 
 def _ship(made: list) -> None:

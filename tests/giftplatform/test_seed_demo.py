@@ -2,6 +2,7 @@
 
 import datetime
 from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -9,9 +10,10 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.db.models import F, Sum
 from django.test import RequestFactory
-from django.utils import translation
+from django.utils import timezone, translation
 
-from distribution.models import ChangeRequest, Quota, Rule
+from distribution.models import ChangeRequest, Quota, QuotaCharge, QuotaUsage, Rule
+from distribution.periods import period_start
 from giftplatform.demo.generators import (
     AS_OF,
     CONTRACT_SERVICE_NAMES,
@@ -108,6 +110,19 @@ def test_seed_creates_the_demo_world(seeded):
     # Each demo rule and quota went live through a second person.
     approved = ChangeRequest.objects.filter(status="approved")
     assert approved.count() == 9 and not approved.filter(checker=F("maker")).exists()
+
+
+def test_each_pool_period_holds_the_charges_of_its_own_hand_outs(seeded):
+    """The history's hand-outs were set back: their pool charges went with them."""
+    charges = QuotaCharge.objects.filter(returned=False, period_start__isnull=False)
+    assert charges.exclude(distribution__created_at__gte=timezone.now() - timedelta(days=2))
+    for charge in charges.select_related("quota", "distribution"):
+        assert charge.period_start == period_start(
+            charge.quota.period, charge.distribution.created_at
+        )
+    for usage in QuotaUsage.objects.all():
+        held = charges.filter(quota=usage.quota, period_start=usage.period_start)
+        assert usage.used == (held.aggregate(total=Sum("amount"))["total"] or 0)
 
 
 def test_second_run_changes_nothing(seeded):
