@@ -5,8 +5,8 @@ The gift lines (``DistributionItem``) answer every question; the daily totals
 by branch, rule and period in a few thousand rows instead of millions; the facet totals
 (``HandoutMonthFacet`` for the whole months of the period, ``HandoutDayFacet`` for the
 days around them) answer them by one attribute of the lines (gift, category, kind,
-provider) or of the hand-outs (product, channel, agent, vehicle type), with branch and
-period. The policies reached and their premium (counted once
+provider) or of the hand-outs (product, channel, agent, vehicle type, status), with
+branch and period. The policies reached and their premium (counted once
 per policy, so never summable) come from the hand-outs alone, without their lines, where
 the question allows. Each reader starts from ``giftplatform.access.restrict``.
 """
@@ -36,7 +36,7 @@ TOTALS_DIMENSIONS = {"branch", "rule", *PERIOD_DIMENSIONS}
 # The attributes the facet totals are kept for (distribution.Facet): the gift lines'
 # and the hand-outs' own (for which the policies reached need no lines).
 LINE_FACETS = {"gift", "category", "kind", "provider"}
-HANDOUT_FACETS = {"product", "channel", "agent", "vehicle_type"}
+HANDOUT_FACETS = {"product", "channel", "agent", "vehicle_type", "status"}
 FACET_DIMENSIONS = LINE_FACETS | HANDOUT_FACETS
 
 

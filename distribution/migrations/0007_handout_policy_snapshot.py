@@ -18,6 +18,7 @@ FACETS = (
     "channel",
     "agent",
     "vehicle_type",
+    "status",
 )
 
 
@@ -89,12 +90,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='handoutdayfacet',
             name='facet',
-            field=models.CharField(choices=[('gift', 'gift'), ('category', 'gift category'), ('kind', 'gift kind'), ('provider', 'provider'), ('product', 'product'), ('channel', 'channel'), ('agent', 'agent code'), ('vehicle_type', 'vehicle type')], max_length=12, verbose_name='facet'),
+            field=models.CharField(choices=[('gift', 'gift'), ('category', 'gift category'), ('kind', 'gift kind'), ('provider', 'provider'), ('product', 'product'), ('channel', 'channel'), ('agent', 'agent code'), ('vehicle_type', 'vehicle type'), ('status', 'distribution status')], max_length=12, verbose_name='facet'),
         ),
         migrations.AlterField(
             model_name='handoutmonthfacet',
             name='facet',
-            field=models.CharField(choices=[('gift', 'gift'), ('category', 'gift category'), ('kind', 'gift kind'), ('provider', 'provider'), ('product', 'product'), ('channel', 'channel'), ('agent', 'agent code'), ('vehicle_type', 'vehicle type')], max_length=12, verbose_name='facet'),
+            field=models.CharField(choices=[('gift', 'gift'), ('category', 'gift category'), ('kind', 'gift kind'), ('provider', 'provider'), ('product', 'product'), ('channel', 'channel'), ('agent', 'agent code'), ('vehicle_type', 'vehicle type'), ('status', 'distribution status')], max_length=12, verbose_name='facet'),
         ),
         migrations.RunPython(copy_policy_attributes, migrations.RunPython.noop),
         migrations.RunPython(fill_facets, migrations.RunPython.noop),

@@ -8,7 +8,7 @@ always equal a sum over the live ``Distribution`` rows (a test holds them to it)
 within "live" do not matter here; questions by status read the hand-outs themselves.
 
 The facet totals do the same per gift line attribute (gift, category, kind, provider) and
-per hand-out attribute (product, channel, agent, vehicle type), per local day and per
+per hand-out attribute (product, channel, agent, vehicle type, status), per local day and per
 local month: a hand-out counts once under each value its lines hold. The attributes are
 fixed when the gift is handed out (the gift's category and kind are copied onto the
 item, the policy's product, channel, agent and vehicle type onto the hand-out), so a
@@ -68,6 +68,8 @@ class Facet(models.TextChoices):
     CHANNEL = "channel", _("channel")
     AGENT = "agent", _("agent code")
     VEHICLE_TYPE = "vehicle_type", _("vehicle type")
+    # Changes once at most among the live ones: approval moves it (see the services).
+    STATUS = "status", _("distribution status")
 
 
 class FacetTotal(BranchTotal):

@@ -24,7 +24,7 @@ from distribution.models import (
 )
 from distribution.periods import period_start
 from distribution.services.quotas import PoolExhausted, pool_consume, pool_return
-from distribution.services.totals import totals_add, totals_remove
+from distribution.services.totals import totals_add, totals_remove, totals_status_change
 from distribution.specs import PER_POLICY, Plan
 from giftplatform.access import recorded
 from gifts.models import Gift, GiftKind, VoucherCode, VoucherStatus
@@ -325,12 +325,13 @@ def distribution_approve(*, actor, distribution: Distribution) -> Distribution:
         has_physical |= physical
         item.status = ItemStatus.TO_SHIP if physical else ItemStatus.ISSUED
         item.save(update_fields=["status"])
-    distribution.status = (
-        DistributionStatus.FULFILLING if has_physical else DistributionStatus.COMPLETED
-    )
-    distribution.decided_by = actor
-    distribution.decided_at = timezone.now()
-    distribution.save()
+    with totals_status_change([distribution.pk]):
+        distribution.status = (
+            DistributionStatus.FULFILLING if has_physical else DistributionStatus.COMPLETED
+        )
+        distribution.decided_by = actor
+        distribution.decided_at = timezone.now()
+        distribution.save()
     return distribution
 
 

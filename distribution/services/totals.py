@@ -4,7 +4,8 @@ transaction: ``HandoutDayTotal`` (per local day, branch and rule) and the facet 
 attribute).
 
 ``totals_add(ids)`` runs once the hand-outs ``ids`` and their items are written;
-``totals_remove(ids)`` once they have left the live statuses (cancelled, rejected). Each
+``totals_remove(ids)`` once they have left the live statuses (cancelled, rejected);
+``with totals_status_change(ids):`` around a move between live statuses. Each
 table gets one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` that adds (or takes away)
 the sums of those hand-outs' own rows, so what is counted is read from the rows, never
 restated; the same statement runs on PostgreSQL and SQLite. Rows are upserted in key
@@ -16,6 +17,7 @@ hand-out (after a bulk load that bypassed the services, or to check);
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from django.db import connections, transaction
 from django.db.models import CharField, Count, DateField, F, QuerySet, Sum, Value
@@ -42,6 +44,7 @@ FACET_FIELDS = {
     Facet.CHANNEL: "distribution__channel",
     Facet.AGENT: "distribution__agent_code",
     Facet.VEHICLE_TYPE: "distribution__vehicle_type",
+    Facet.STATUS: "distribution__status",
 }
 
 
@@ -158,6 +161,22 @@ def totals_remove(distribution_ids: Iterable[int]) -> None:
     ids = list(distribution_ids)
     if ids:
         _apply(DistributionItem.objects.filter(distribution_id__in=ids), -1)
+
+
+@contextmanager
+def totals_status_change(distribution_ids: Iterable[int]):
+    """Around a change of the live hand-outs ``distribution_ids`` from one live status to
+    another (approval): their rows of the status facet move from the old to the new."""
+    items = DistributionItem.objects.filter(distribution_id__in=list(distribution_ids))
+    _status_facet(items, -1)  # read before the change: the old status
+    yield
+    _status_facet(items, +1)
+
+
+def _status_facet(items: QuerySet, sign: int) -> None:
+    for model, period in ((HandoutDayFacet, "day"), (HandoutMonthFacet, "month")):
+        parts = _facet_parts(items, model, period, facets=(Facet.STATUS,))
+        _upsert(parts, sign, model, _facet_keys(period))
 
 
 def _analyze(*models) -> None:

@@ -48,6 +48,7 @@ def _facet_keys(item) -> dict[str, str]:
         "channel": item.distribution.channel,
         "agent": item.distribution.agent_code,
         "vehicle_type": item.distribution.vehicle_type,
+        "status": item.distribution.status,
     }
 
 

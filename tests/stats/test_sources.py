@@ -90,6 +90,8 @@ FACET_SHAPES = [(f,) for f in FACETS] + [
     ("product", "month"),
     ("day", "channel"),
     ("vehicle_type", "quarter"),
+    ("status",),
+    ("status", "branch"),
 ]
 # The world's moments cluster about the end of January 2026 (in Shanghai), a day and a
 # month either side, and months and a year later: whole months, edges cut mid-month, a
@@ -159,7 +161,8 @@ def test_questions_the_facets_do_not_answer(world):
         StatsQuery(dimensions=("gift",), status="completed"),
         StatsQuery(dimensions=("agent", "category")),
         StatsQuery(dimensions=("product",), product="ctpl"),
-        StatsQuery(dimensions=("status",)),
+        StatsQuery(dimensions=("status",), status="completed"),
+        StatsQuery(dimensions=("status",), cancelled=True),
     ):
         assert not answered_by_facets(query)
 
