@@ -119,3 +119,23 @@ def test_the_overview_links_each_export_with_the_filters(client, overview_world,
     page = client.get(reverse("stats:overview"), WHOLE).content.decode()
     for section in SPECS:
         assert f'href="{reverse(f"stats:{section}_export")}?date_from=2025-01-01' in page
+
+
+def test_the_charts_tables_export_as_the_grouped_sheet(client, overview_world, analyst_futian):
+    """The trend, branch and category tables under the charts: the grouped export of the
+    same period and dimension, which holds the same cells as the overview's table."""
+    client.force_login(analyst_futian)
+    page = client.get(reverse("stats:overview"), WHOLE).content.decode()
+    for dimension in ("month", "branch", "category"):
+        link = f"{reverse('stats:grouped_export')}?date_from=2025-01-01&amp;date_to=2027-12-31"
+        assert f'href="{link}&amp;dimension={dimension}"' in page, dimension
+    rows = download(
+        client, analyst_futian, "stats:grouped_export", {**WHOLE, "dimension": "category"}
+    )
+    assert rows[header_row(rows, "礼品类别")][:5] == (
+        "礼品类别",
+        "发放记录",
+        "件数",
+        "面值（元）",
+        "成本（元）",
+    )
