@@ -103,12 +103,11 @@ MEASURES: dict[str, Measure] = {
 }
 DEFAULT_MEASURES = ("count", "units", "value", "cost")
 
-# The measures summed by the one grouped query; premium and the ratio need the policies
-# counted once each, which a second query does (see selectors).
+# The measures summed by the one grouped query; the policies reached, their premium and
+# the ratio need each policy counted once, which a second query does (see selectors).
 ITEM_AGGREGATES = {
     "count": Count("distribution_id", distinct=True),
     "units": Sum("quantity"),
     "value": Sum(F("quantity") * F("unit_value"), output_field=MONEY),
     "cost": Sum(F("quantity") * F("unit_cost"), output_field=MONEY),
-    "policies": Count("distribution__policy_id", distinct=True),
 }

@@ -144,46 +144,58 @@ REACH_MEASURES = {"policies", "premium", "cost_ratio"}
 ID_FACETS = {"gift", "category", "provider"}
 
 
-def grouped(*, user, query: StatsQuery, use_totals: bool = True) -> Result:
-    """The measures of ``query`` per combination of its dimensions, and their total.
+@dataclass
+class Plan:
+    """Where one question is read: ``parts`` (querysets and their sources) summed with
+    ``summed``; the policies reached from ``reach``; the total from ``total``: "groups"
+    (the groups' sum), "daily" (the daily totals) or "rows" (the parts' own aggregate)."""
 
-    Live hand-outs by branch, rule and period are summed from the daily totals, and by
-    one gift line attribute (with branch and period) from the facet totals; the policies
-    reached and their premium then come from the hand-outs, or the lines for a facet.
-    Any other question sums the gift lines (as all do with ``use_totals=False``)."""
-    result = Result(query=query)
-    rollup = _rollup(user, query, result)
-    facet = use_totals and answered_by_facets(query)
-    summed, reach_qs, reach_source = TOTALS_AGGREGATES, None, None
+    parts: list[tuple[QuerySet, Source]]
+    summed: dict
+    reach: tuple[QuerySet, Source]
+    total: str
+
+
+def plan(user, query: StatsQuery, use_totals: bool = True) -> Plan:
+    """Live hand-outs by branch, rule and period: the daily totals (the policies reached
+    from the hand-outs). By one attribute with branch and period: the facet totals (the
+    policies reached from the hand-outs, or the lines for a gift attribute). Anything
+    else: the gift lines (as everything with ``use_totals=False``); their total from the
+    daily totals when the filters are theirs, since a hand-out in two groups counts once."""
+    lines = items_for(user, query)
     if use_totals and answered_by_totals(query):
         parts = [(totals_for(user, query), TOTALS)]
-        reach_qs, reach_source = handouts_for(user, query), HANDOUTS
-    elif facet:
+        total = "groups" if query.dimensions else "rows"
+        return Plan(parts, TOTALS_AGGREGATES, (handouts_for(user, query), HANDOUTS), total)
+    facet = use_totals and answered_by_facets(query)
+    if facet:
+        reach = (handouts_for(user, query), HANDOUTS) if facet in HANDOUT_FACETS else None
         parts = facets_for(user, query, facet)
-        if facet in HANDOUT_FACETS:
-            reach_qs, reach_source = handouts_for(user, query), HANDOUTS
-    else:
-        summed = dict(ITEM_AGGREGATES)
-        if not REACH_MEASURES & set(query.measures):
-            del summed["policies"]  # a distinct count over every line: only when asked
-        parts = [(items_for(user, query), LINES)]
-    if reach_qs is None:
-        reach_qs, reach_source = items_for(user, query), LINES
-    dims = query.dimensions
+        return Plan(parts, TOTALS_AGGREGATES, reach or (lines, LINES), "daily")
+    daily = use_totals and answered_by_totals(replace(query, dimensions=()))
+    total = "daily" if daily else "rows"
+    return Plan([(lines, LINES)], ITEM_AGGREGATES, (lines, LINES), total)
 
-    rows = _grouped_rows(parts, query, rollup, summed) if dims else {}
+
+def grouped(*, user, query: StatsQuery, use_totals: bool = True) -> Result:
+    """The measures of ``query`` per combination of its dimensions, and their total,
+    read where ``plan`` says."""
+    result = Result(query=query)
+    rollup = _rollup(user, query, result)
+    read = plan(user, query, use_totals)
+    dims, summed = query.dimensions, read.summed
+
+    rows = _grouped_rows(read.parts, query, rollup, summed) if dims else {}
     labels = _labels(query, list(rows), _branch_names(result)) if dims else {}
-    if parts[0][1] is TOTALS and dims:
-        # Each totals row falls in exactly one group: the total is the groups' sum.
+    if read.total == "groups":  # each totals row falls in exactly one group
         total = {m: sum((r[m] or 0) for r in rows.values()) for m in summed}
-    elif facet or (use_totals and answered_by_totals(replace(query, dimensions=()))):
-        # A hand-out in several groups counts once in the total: the daily totals have it
-        # (whatever the dimensions, when the filters are theirs).
+    elif read.total == "daily":
         total = totals_for(user, query).aggregate(**TOTALS_AGGREGATES)
     else:
-        total = parts[0][0].aggregate(**summed)
+        total = read.parts[0][0].aggregate(**summed)
     reach, total_reach = {}, None
     if REACH_MEASURES & set(query.measures):
+        reach_qs, reach_source = read.reach
         reach_keys = _key_expressions(query, reach_source, rollup)
         with_premium = bool({"premium", "cost_ratio"} & set(query.measures))
         reach, total_reach = _reach(reach_qs, reach_keys, dims, reach_source, with_premium)
@@ -234,8 +246,6 @@ def _values(record: dict, reach: tuple | None) -> dict[str, object]:
         "value": _money(record.get("value")),
         "cost": _money(record.get("cost")),
     }
-    if "policies" in record:
-        values["policies"] = record["policies"] or 0
     if reach is not None:
         values["policies"] = reach[0]
         values["premium"] = _money(reach[1])
