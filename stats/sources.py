@@ -176,8 +176,8 @@ def facets_for(user, query, facet: str) -> list[tuple[QuerySet, Source]]:
 
 
 def whole_months(query) -> tuple[date | None, date | None] | None:
-    """The first and last whole local months (their first days) within the period;
-    None at an open end; None for both when no whole month fits."""
+    """The first and last whole local months (their first days) within the period, None
+    at an open end; or None when no whole month fits in it."""
     first = last = None
     if query.date_from:
         first = query.date_from if query.date_from.day == 1 else _next_month(query.date_from)
