@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.db import connections, transaction
-from django.db.models import CharField, Count, DateField, F, QuerySet, Sum, Value
+from django.db.models import CharField, DateField, ExpressionWrapper, F, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Trunc
 from django.utils import timezone
 
@@ -57,73 +57,73 @@ def _local(kind: str) -> Trunc:
     )
 
 
-def _sums(items: QuerySet, keys: dict, money) -> QuerySet:
-    """The measures of ``items`` per ``keys`` (column: expression), in key order; the
-    columns come out as ``t_<column>``."""
-    named = {f"t_{column}": expression for column, expression in keys.items()}
-    return (
-        items.order_by()
-        .annotate(**named)
-        .values(*named)
-        .annotate(
-            t_distributions=Count("distribution_id", distinct=True),
-            t_units=Sum("quantity"),
-            t_value=Sum(F("quantity") * F("unit_value"), output_field=money),
-            t_cost=Sum(F("quantity") * F("unit_cost"), output_field=money),
-        )
-    )
-
-
-def _day_total_parts(items: QuerySet, model) -> list[QuerySet]:
-    keys = {
-        "day": _local("day"),
-        "branch_id": F("distribution__branch_id"),
-        "rule_code": F("distribution__rule_code"),
-    }
-    return [_sums(items, keys, model._meta.get_field("value"))]
-
-
-def _facet_parts(items: QuerySet, model, period: str, facets=FACET_FIELDS) -> list[QuerySet]:
-    """One grouped query per facet, each keyed (period, branch, facet, key)."""
-    money = model._meta.get_field("value")
+def _lines(items: QuerySet, money, facets) -> tuple[str, tuple]:
+    """The SQL of ``items`` as the rows every total sums: one per gift line, with its
+    local day and month, branch, rule, hand-out, units, value, cost and the text key of
+    each facet in ``facets`` (column ``f_<facet>``). Read once per statement (a common
+    table), however many facets group it."""
     text = CharField(max_length=40)
+    columns = {
+        "l_day": _local("day"),
+        "l_month": _local("month"),
+        "l_branch_id": F("distribution__branch_id"),
+        "l_rule_code": F("distribution__rule_code"),
+        "l_handout": F("distribution_id"),
+        "l_units": F("quantity"),
+        "l_value": ExpressionWrapper(F("quantity") * F("unit_value"), output_field=money),
+        "l_cost": ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=money),
+        **{
+            f"f_{facet}": Coalesce(Cast(FACET_FIELDS[facet], text), Value("", output_field=text))
+            for facet in facets
+        },
+    }
+    return items.order_by().annotate(**columns).values(*columns).query.sql_with_params()
+
+
+# Each total's sums over the lines of one group (a hand-out lies in one day, branch and
+# rule, so its lines' distinct count per group adds up across days and branches).
+SUMS = (
+    "COUNT(DISTINCT l_handout) AS t_distributions, SUM(l_units) AS t_units, "
+    "SUM(l_value) AS t_value, SUM(l_cost) AS t_cost"
+)
+
+
+def _day_total_groups() -> list[str]:
     return [
-        _sums(
-            items,
-            {
-                period: _local(period),
-                "branch_id": F("distribution__branch_id"),
-                "facet": Value(facet.value, output_field=text),
-                "key": Coalesce(Cast(field, text), Value("", output_field=text)),
-            },
-            money,
-        )
-        for facet, field in FACET_FIELDS.items()
-        if facet in facets
+        "SELECT l_day AS t_day, l_branch_id AS t_branch_id, l_rule_code AS t_rule_code, "  # noqa: S608
+        f"{SUMS} FROM lines GROUP BY l_day, l_branch_id, l_rule_code"
     ]
 
 
-def _upsert(parts: list[QuerySet], sign: int, model, keys: tuple, using=None) -> None:
-    """Add ``sign`` times the sums ``parts`` (all with the same ``t_`` columns) to
-    ``model``'s table, whose unique key is ``keys``."""
+def _facet_groups(period: str, facets) -> list[str]:
+    """One grouped SELECT per facet, each keyed (facet, period, branch, key)."""
+    groups = []
+    for facet in facets:
+        assert str(facet).isidentifier()  # spliced in as a literal: our own codes only
+        groups.append(
+            f"SELECT '{facet}' AS t_facet, l_{period} AS t_{period}, "  # noqa: S608
+            f"l_branch_id AS t_branch_id, f_{facet} AS t_key, {SUMS} "
+            f"FROM lines GROUP BY l_{period}, l_branch_id, f_{facet}"
+        )
+    return groups
+
+
+def _upsert(items: QuerySet, groups: list[str], facets, sign: int, model, keys: tuple) -> None:
+    """Add ``sign`` times the sums ``groups`` (SELECTs over the common table ``lines`` of
+    ``items``, all with the same ``t_`` columns) to ``model``'s table, whose unique key is
+    ``keys``."""
     table = model._meta.db_table
-    db = connections[using or parts[0].db]
-    quote = db.ops.quote_name
-    sqls, params = [], []
-    for part in parts:
-        sql, part_params = part.query.sql_with_params()
-        sqls.append(f"SELECT * FROM ({sql}) p")  # noqa: S608 (our own SQL)
-        params.extend(part_params)
-    signed = ", ".join(
-        [quote(f"t_{k}") for k in keys] + [f"{sign} * {quote(f't_{m}')}" for m in MEASURES]
-    )
+    db = connections[items.db]
+    lines, params = _lines(items, model._meta.get_field("value"), facets)
+    signed = ", ".join([f"t_{k}" for k in keys] + [f"{sign} * t_{m}" for m in MEASURES])
     updates = ", ".join(f"{m} = {table}.{m} + EXCLUDED.{m}" for m in MEASURES)
-    order = ", ".join(quote(f"t_{k}") for k in keys)
+    order = ", ".join(f"t_{k}" for k in keys)
     # Only our own table, column and alias names are spliced in; values stay parameters.
     # "WHERE TRUE" lets SQLite tell the SELECT from the upsert clause.
     statement = (
-        f"INSERT INTO {table} ({', '.join(keys + MEASURES)}) "  # noqa: S608
-        f"SELECT {signed} FROM ({' UNION ALL '.join(sqls)}) delta WHERE TRUE "
+        f"WITH lines AS ({lines}) "  # noqa: S608
+        f"INSERT INTO {table} ({', '.join(keys + MEASURES)}) "
+        f"SELECT {signed} FROM ({' UNION ALL '.join(groups)}) delta WHERE TRUE "
         f"ORDER BY {order} "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
     )
@@ -132,16 +132,25 @@ def _upsert(parts: list[QuerySet], sign: int, model, keys: tuple, using=None) ->
 
 
 DAY_TOTAL_KEYS = ("day", "branch_id", "rule_code")
+FACET_TABLES = ((HandoutDayFacet, "day"), (HandoutMonthFacet, "month"))
 
 
 def _facet_keys(period: str) -> tuple:
     return ("facet", period, "branch_id", "key")
 
 
+def _upsert_day_totals(items: QuerySet, sign: int, model=HandoutDayTotal) -> None:
+    _upsert(items, _day_total_groups(), (), sign, model, DAY_TOTAL_KEYS)
+
+
+def _upsert_facets(items: QuerySet, sign: int, facets=FACET_FIELDS, tables=FACET_TABLES) -> None:
+    for model, period in tables:
+        _upsert(items, _facet_groups(period, facets), facets, sign, model, _facet_keys(period))
+
+
 def _apply(items: QuerySet, sign: int) -> None:
-    _upsert(_day_total_parts(items, HandoutDayTotal), sign, HandoutDayTotal, DAY_TOTAL_KEYS)
-    for model, period in ((HandoutDayFacet, "day"), (HandoutMonthFacet, "month")):
-        _upsert(_facet_parts(items, model, period), sign, model, _facet_keys(period))
+    _upsert_day_totals(items, sign)
+    _upsert_facets(items, sign)
 
 
 def totals_add(distribution_ids: Iterable[int]) -> None:
@@ -174,9 +183,7 @@ def totals_status_change(distribution_ids: Iterable[int]):
 
 
 def _status_facet(items: QuerySet, sign: int) -> None:
-    for model, period in ((HandoutDayFacet, "day"), (HandoutMonthFacet, "month")):
-        parts = _facet_parts(items, model, period, facets=(Facet.STATUS,))
-        _upsert(parts, sign, model, _facet_keys(period))
+    _upsert_facets(items, sign, facets=(Facet.STATUS,))
 
 
 def _analyze(*models) -> None:
@@ -196,7 +203,7 @@ def totals_rebuild(items=DistributionItem, totals=HandoutDayTotal) -> int:
     """Recompute the daily totals from the live hand-outs; the number of rows written.
     The models may be a migration's historical ones."""
     totals.objects.all().delete()
-    _upsert(_day_total_parts(_live(items), totals), +1, totals, DAY_TOTAL_KEYS)
+    _upsert_day_totals(_live(items), +1, totals)
     _analyze(totals)
     return totals.objects.count()
 
@@ -207,10 +214,9 @@ def facets_rebuild(
 ) -> int:
     """Recompute both facet tables from the live hand-outs; the rows written. A
     migration passes its historical models and the facets its schema has."""
-    for model, period in ((day, "day"), (month, "month")):
+    for model in (day, month):
         model.objects.all().delete()
-        parts = _facet_parts(_live(items), model, period, facets)
-        _upsert(parts, +1, model, _facet_keys(period))
+    _upsert_facets(_live(items), +1, facets, ((day, "day"), (month, "month")))
     _analyze(day, month)
     return day.objects.count() + month.objects.count()
 
