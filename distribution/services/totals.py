@@ -18,6 +18,7 @@ hand-out (after a bulk load that bypassed the services, or to check);
 
 from collections.abc import Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import connections, transaction
 from django.db.models import CharField, DateField, ExpressionWrapper, F, QuerySet, Value
@@ -108,27 +109,47 @@ def _facet_groups(period: str, facets) -> list[str]:
     return groups
 
 
-def _upsert(items: QuerySet, groups: list[str], facets, sign: int, model, keys: tuple) -> None:
-    """Add ``sign`` times the sums ``groups`` (SELECTs over the common table ``lines`` of
-    ``items``, all with the same ``t_`` columns) to ``model``'s table, whose unique key is
-    ``keys``."""
-    table = model._meta.db_table
+@dataclass(frozen=True)
+class Upsert:
+    """Add the sums ``groups`` (SELECTs over the common table ``lines``, all with the same
+    ``t_`` columns) to ``model``'s table, whose unique key is ``keys``."""
+
+    model: type
+    keys: tuple
+    groups: list[str]
+
+    def sql(self, sign: int) -> str:
+        table = self.model._meta.db_table
+        keys = self.keys
+        signed = ", ".join([f"t_{k}" for k in keys] + [f"{sign} * t_{m}" for m in MEASURES])
+        updates = ", ".join(f"{m} = {table}.{m} + EXCLUDED.{m}" for m in MEASURES)
+        # Only our own table, column and alias names are spliced in; values stay
+        # parameters. "WHERE TRUE" lets SQLite tell the SELECT from the upsert clause.
+        return (
+            f"INSERT INTO {table} ({', '.join(keys + MEASURES)}) "  # noqa: S608
+            f"SELECT {signed} FROM ({' UNION ALL '.join(self.groups)}) delta WHERE TRUE "
+            f"ORDER BY {', '.join(f't_{k}' for k in keys)} "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+        )
+
+
+def _run(items: QuerySet, upserts: list[Upsert], facets, sign: int) -> None:
+    """The ``upserts`` of ``sign`` times the sums of ``items``' lines. PostgreSQL runs them
+    as one statement (the first ones as data-modifying common tables), reading the lines
+    once; SQLite, which has no such tables, one statement each."""
     db = connections[items.db]
-    lines, params = _lines(items, model._meta.get_field("value"), facets)
-    signed = ", ".join([f"t_{k}" for k in keys] + [f"{sign} * t_{m}" for m in MEASURES])
-    updates = ", ".join(f"{m} = {table}.{m} + EXCLUDED.{m}" for m in MEASURES)
-    order = ", ".join(f"t_{k}" for k in keys)
-    # Only our own table, column and alias names are spliced in; values stay parameters.
-    # "WHERE TRUE" lets SQLite tell the SELECT from the upsert clause.
-    statement = (
-        f"WITH lines AS ({lines}) "  # noqa: S608
-        f"INSERT INTO {table} ({', '.join(keys + MEASURES)}) "
-        f"SELECT {signed} FROM ({' UNION ALL '.join(groups)}) delta WHERE TRUE "
-        f"ORDER BY {order} "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
-    )
+    money = upserts[0].model._meta.get_field("value")
+    lines, params = _lines(items, money, facets)
+    if db.vendor == "postgresql":
+        modifying = [f"u{n} AS ({u.sql(sign)} RETURNING 1)" for n, u in enumerate(upserts[:-1])]
+        statements = [
+            f"WITH {', '.join([f'lines AS ({lines})', *modifying])} {upserts[-1].sql(sign)}"
+        ]
+    else:
+        statements = [f"WITH lines AS ({lines}) {u.sql(sign)}" for u in upserts]
     with db.cursor() as cursor:
-        cursor.execute(statement, params)
+        for statement in statements:
+            cursor.execute(statement, params)
 
 
 DAY_TOTAL_KEYS = ("day", "branch_id", "rule_code")
@@ -139,18 +160,19 @@ def _facet_keys(period: str) -> tuple:
     return ("facet", period, "branch_id", "key")
 
 
-def _upsert_day_totals(items: QuerySet, sign: int, model=HandoutDayTotal) -> None:
-    _upsert(items, _day_total_groups(), (), sign, model, DAY_TOTAL_KEYS)
+def _day_totals(model=HandoutDayTotal) -> Upsert:
+    return Upsert(model, DAY_TOTAL_KEYS, _day_total_groups())
 
 
-def _upsert_facets(items: QuerySet, sign: int, facets=FACET_FIELDS, tables=FACET_TABLES) -> None:
-    for model, period in tables:
-        _upsert(items, _facet_groups(period, facets), facets, sign, model, _facet_keys(period))
+def _facets(facets=FACET_FIELDS, tables=FACET_TABLES) -> list[Upsert]:
+    return [
+        Upsert(model, _facet_keys(period), _facet_groups(period, facets))
+        for model, period in tables
+    ]
 
 
 def _apply(items: QuerySet, sign: int) -> None:
-    _upsert_day_totals(items, sign)
-    _upsert_facets(items, sign)
+    _run(items, [_day_totals(), *_facets()], FACET_FIELDS, sign)
 
 
 def totals_add(distribution_ids: Iterable[int]) -> None:
@@ -183,7 +205,8 @@ def totals_status_change(distribution_ids: Iterable[int]):
 
 
 def _status_facet(items: QuerySet, sign: int) -> None:
-    _upsert_facets(items, sign, facets=(Facet.STATUS,))
+    facets = (Facet.STATUS,)
+    _run(items, _facets(facets), facets, sign)
 
 
 def _analyze(*models) -> None:
@@ -203,7 +226,7 @@ def totals_rebuild(items=DistributionItem, totals=HandoutDayTotal) -> int:
     """Recompute the daily totals from the live hand-outs; the number of rows written.
     The models may be a migration's historical ones."""
     totals.objects.all().delete()
-    _upsert_day_totals(_live(items), +1, totals)
+    _run(_live(items), [_day_totals(totals)], (), +1)
     _analyze(totals)
     return totals.objects.count()
 
@@ -216,7 +239,7 @@ def facets_rebuild(
     migration passes its historical models and the facets its schema has."""
     for model in (day, month):
         model.objects.all().delete()
-    _upsert_facets(_live(items), +1, facets, ((day, "day"), (month, "month")))
+    _run(_live(items), _facets(facets, ((day, "day"), (month, "month"))), facets, +1)
     _analyze(day, month)
     return day.objects.count() + month.objects.count()
 
