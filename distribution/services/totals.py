@@ -136,7 +136,9 @@ class Upsert:
 def _run(items: QuerySet, upserts: list[Upsert], facets, sign: int) -> None:
     """The ``upserts`` of ``sign`` times the sums of ``items``' lines. PostgreSQL runs them
     as one statement (the first ones as data-modifying common tables), reading the lines
-    once; SQLite, which has no such tables, one statement each."""
+    once; SQLite, which has no such tables, one statement each. Every writer sends the
+    same tables in the same order, each upsert its rows in key order, so two writers
+    lock shared rows in one order (the concurrency tests on PostgreSQL hold them to it)."""
     db = connections[items.db]
     money = upserts[0].model._meta.get_field("value")
     lines, params = _lines(items, money, facets)
