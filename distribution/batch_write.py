@@ -38,6 +38,7 @@ from distribution.models import (
     QuotaUsage,
     Rule,
     TaxTreatment,
+    gift_snapshot,
 )
 from distribution.periods import local_date, period_start
 from distribution.quota_math import quota_period
@@ -326,9 +327,7 @@ def write_chunk(
                 "quantity": line.quantity,
                 "unit_value": line.face_value,
                 "unit_cost": line.unit_cost,
-                "provider_id": gift.provider_id,
-                "category_id": gift.category_id,
-                "kind": gift.kind,
+                **gift_snapshot(gift),
                 "contract_service": line.contract_service,
                 "status": "",
                 "voucher_id": None,

@@ -103,7 +103,7 @@ class PolicyFactory(factory.django.DjangoModelFactory):
 def gift_line(distribution, gift, **fields):
     """An unsaved gift line of ``gift`` priced and attributed as a hand-out writes it
     (provider, category and kind copied from the gift); ``fields`` set the rest."""
-    from distribution.models import DistributionItem
+    from distribution.models import DistributionItem, gift_snapshot
 
     fields.setdefault("quantity", 1)
     return DistributionItem(
@@ -111,8 +111,6 @@ def gift_line(distribution, gift, **fields):
         gift=gift,
         unit_value=gift.face_value,
         unit_cost=gift.unit_cost,
-        provider=gift.provider,
-        category_id=gift.category_id,
-        kind=gift.kind,
+        **gift_snapshot(gift),
         **fields,
     )

@@ -1,5 +1,6 @@
 from .quotas import Quota, QuotaBasis, QuotaPeriod, QuotaStatus, QuotaUsage
 from .records import (
+    GIFT_SNAPSHOT,
     LIVE_STATUSES,
     POLICY_SNAPSHOT,
     Distribution,
@@ -8,6 +9,7 @@ from .records import (
     ItemStatus,
     QuotaCharge,
     RecoveryStatus,
+    gift_snapshot,
     policy_snapshot,
 )
 from .rules import Rule, RuleCondition, RuleReward, RuleStatus, TaxTreatment
@@ -23,6 +25,7 @@ from .shipments import (
 from .totals import Facet, HandoutDayFacet, HandoutDayTotal, HandoutMonthFacet
 
 __all__ = [
+    "GIFT_SNAPSHOT",
     "LIVE_STATUSES",
     "POLICY_SNAPSHOT",
     "TRACKING_FORMATS",
@@ -54,6 +57,7 @@ __all__ = [
     "Shipment",
     "ShipmentLine",
     "TaxTreatment",
+    "gift_snapshot",
     "normalize_tracking_no",
     "policy_snapshot",
     "tracking_error",

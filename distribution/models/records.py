@@ -65,6 +65,15 @@ def policy_snapshot(policy) -> dict[str, str]:
     return {name: getattr(policy, name) for name in POLICY_SNAPSHOT}
 
 
+# The gift fields a gift line keeps as they were when handed out (same names on both).
+GIFT_SNAPSHOT = ("provider_id", "category_id", "kind")
+
+
+def gift_snapshot(gift) -> dict:
+    """The line's copy of ``gift``'s attributes (a Gift, or any row with those fields)."""
+    return {name: getattr(gift, name) for name in GIFT_SNAPSHOT}
+
+
 class Distribution(models.Model):
     """One hand-out of one rule to one policy (发放记录)."""
 

@@ -20,6 +20,7 @@ from distribution.models import (
     QuotaCharge,
     Rule,
     TaxTreatment,
+    gift_snapshot,
     policy_snapshot,
 )
 from distribution.periods import period_start
@@ -96,9 +97,7 @@ def _write_items(
             gift=gift,
             unit_value=line.face_value,
             unit_cost=line.unit_cost,
-            provider=gift.provider,
-            category_id=gift.category_id,
-            kind=gift.kind,
+            **gift_snapshot(gift),
             contract_service=line.contract_service,
         )
         if gift.kind == GiftKind.PHYSICAL:
