@@ -1,15 +1,15 @@
 """Keep the statistics' running totals equal to the live hand-outs, in the writer's own
 transaction: ``HandoutDayTotal`` (per local day, branch and rule) and the facet totals
-``HandoutDayFacet`` / ``HandoutMonthFacet`` (per local day or month, branch and gift line
-attribute).
+``HandoutDayFacet`` / ``HandoutMonthFacet`` (per local day or month, branch and one
+attribute of the line or the hand-out).
 
 ``totals_add(ids)`` runs once the hand-outs ``ids`` and their items are written;
 ``totals_remove(ids)`` once they have left the live statuses (cancelled, rejected);
-``with totals_status_change(ids):`` around a move between live statuses. Each
-table gets one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` that adds (or takes away)
-the sums of those hand-outs' own rows, so what is counted is read from the rows, never
-restated; the same statement runs on PostgreSQL and SQLite. Rows are upserted in key
-order, so two writers touching the same days and branches lock them in the same order.
+``with totals_status_change(ids):`` around a move between live statuses. Each table
+gets an ``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` that adds (or takes away) the
+sums of those hand-outs' own lines, so what is counted is read from the rows, never
+restated; PostgreSQL runs the three as one statement, SQLite one by one. Rows are
+upserted in key order, so two writers touching the same rows lock them in one order.
 
 ``totals_rebuild()`` and ``facets_rebuild()`` recompute the tables from every live
 hand-out (after a bulk load that bypassed the services, or to check);
