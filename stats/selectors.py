@@ -162,16 +162,18 @@ def plan(user, query: StatsQuery, use_totals: bool = True) -> Plan:
     policies reached from the hand-outs, or the lines for a gift attribute). Anything
     else: the gift lines (as everything with ``use_totals=False``); their total from the
     daily totals when the filters are theirs, since a hand-out in two groups counts once."""
-    lines = items_for(user, query)
     if use_totals and answered_by_totals(query):
         parts = [(totals_for(user, query), TOTALS)]
         total = "groups" if query.dimensions else "rows"
         return Plan(parts, TOTALS_AGGREGATES, (handouts_for(user, query), HANDOUTS), total)
     facet = use_totals and answered_by_facets(query)
     if facet:
-        reach = (handouts_for(user, query), HANDOUTS) if facet in HANDOUT_FACETS else None
-        parts = facets_for(user, query, facet)
-        return Plan(parts, TOTALS_AGGREGATES, reach or (lines, LINES), "daily")
+        if facet in HANDOUT_FACETS:
+            reach = (handouts_for(user, query), HANDOUTS)
+        else:
+            reach = (items_for(user, query), LINES)
+        return Plan(facets_for(user, query, facet), TOTALS_AGGREGATES, reach, "daily")
+    lines = items_for(user, query)
     daily = use_totals and answered_by_totals(replace(query, dimensions=()))
     total = "daily" if daily else "rows"
     return Plan([(lines, LINES)], ITEM_AGGREGATES, (lines, LINES), total)
