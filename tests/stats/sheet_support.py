@@ -11,13 +11,17 @@ from django.urls import reverse
 from giftplatform.sheets.writer import neutralize
 
 
+def sheet_rows(response) -> list[tuple]:
+    """Every row of the sheet a download ``response`` holds."""
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return list(book.active.iter_rows(values_only=True))
+
+
 def download(client, user, url_name: str, params: dict) -> list[tuple]:
     """Every row of the sheet ``url_name`` answers ``user`` with ``params``."""
     client.force_login(user)
-    response = client.get(reverse(url_name), params)
-    assert response.status_code == 200, url_name
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return list(book.active.iter_rows(values_only=True))
+    return sheet_rows(client.get(reverse(url_name), params))
 
 
 def header_row(rows: list[tuple], first_header: str) -> int:

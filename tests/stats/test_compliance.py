@@ -3,13 +3,11 @@ computation over the same rows, for a 福田 and a 深圳 analyst; months cut in
 time; masking on the page and in the export read back; scope (404), permission (403);
 query counts flat as rows grow."""
 
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -36,6 +34,7 @@ from stats.compliance import (
     premium_ratios,
 )
 from tests.factories import PolicyFactory, gift_line
+from tests.stats.sheet_support import sheet_rows
 from tests.stats.world import (
     MONTH_END_EDGE,
     SHANGHAI,
@@ -455,12 +454,6 @@ def test_months_are_cut_in_shanghai_time(world, extra):
 # ------------------------------------------------------------------ pages, masking, access
 
 
-def _sheet(response) -> list[tuple]:
-    assert response.status_code == 200
-    content = b"".join(response.streaming_content)
-    return list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
-
-
 def _insured_with_id(world, extra):
     policy = PolicyFactory(
         branch=world.branches["desk"], insured_name="周八", id_number=FULL_ID, phone="13612345678"
@@ -478,7 +471,7 @@ def test_without_view_pii_the_id_is_masked_on_the_page_and_in_the_export(client,
     page = client.get(reverse("stats:compliance_tax"), params).content.decode()
     assert FULL_ID not in page and "13612345678" not in page
     assert mask_id_number(FULL_ID) in page and mask_phone("13612345678") in page
-    sheet = _sheet(client.get(reverse("stats:compliance_tax_export"), params))
+    sheet = sheet_rows(client.get(reverse("stats:compliance_tax_export"), params))
     notes, header, data = sheet[:2], sheet[2], sheet[3:]
     assert "2027-05-01" in notes[1][0]
     assert len(header) == 9
@@ -498,7 +491,7 @@ def test_with_view_pii_the_export_is_in_full_and_logged_so(client, world, extra)
     params = {"date_from": "2027-05-01", "date_to": "2027-05-01"}
     page = client.get(reverse("stats:compliance_tax"), params).content.decode()
     assert FULL_ID not in page  # the page masks for everyone; a reveal asks for a reason
-    sheet = _sheet(client.get(reverse("stats:compliance_tax_export"), params))
+    sheet = sheet_rows(client.get(reverse("stats:compliance_tax_export"), params))
     assert sheet[3][2] == FULL_ID and sheet[3][3] == "13612345678"
     assert ExportLog.objects.get(model_label="stats.casual_income").full_personal_data
 
@@ -510,7 +503,7 @@ def test_a_futian_analyst_never_sees_nanshan(client, world, extra):
         page = client.get(reverse(name), WHOLE)
         assert page.status_code == 200
         assert "南山" not in page.content.decode()
-    sheet = _sheet(client.get(reverse("stats:compliance_tax_export"), WHOLE))
+    sheet = sheet_rows(client.get(reverse("stats:compliance_tax_export"), WHOLE))
     numbers = brute_tax(futian, _query(WHOLE))
     assert len(sheet) == 3 + len(numbers) + 1
 

@@ -1,11 +1,8 @@
 """The statistics pages through Django's client: permission, scope, drill-down, query
 counts that stay flat as rows grow, and the export equal to the page's table."""
 
-import io
 from datetime import date
-from decimal import Decimal
 
-import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from distribution.models import DistributionStatus
 from giftplatform.models import ExportLog
-from giftplatform.sheets.writer import neutralize
 from stats.charts import MAX_GROUPS, chart_for
 from stats.selectors import StatsQuery, grouped
+from tests.stats.sheet_support import as_cell, sheet_rows
 from tests.stats.world import add_distributions, analyst
 
 WHOLE_RANGE = {"date_from": "2024-01-01", "date_to": "2028-12-31"}
@@ -54,7 +51,7 @@ def test_a_futian_analyst_never_sees_nanshan(client, world, analyst_futian):
     for name in ("stats:overview", "stats:grouped", "stats:grouped_export"):
         response = _get(client, analyst_futian, name, branch=nanshan.pk, **WHOLE_RANGE)
         assert response.status_code == 404, name
-    sheet = _sheet(_get(client, analyst_futian, "stats:grouped_export", **WHOLE_RANGE))
+    sheet = sheet_rows(_get(client, analyst_futian, "stats:grouped_export", **WHOLE_RANGE))
     assert not any("南山" in str(cell) for row in sheet for cell in row if cell)
 
 
@@ -85,22 +82,6 @@ def own(name: str) -> str:
     return _("%(branch)s (own)") % {"branch": name}
 
 
-def _sheet(response) -> list[tuple]:
-    assert response.status_code == 200
-    content = b"".join(response.streaming_content)
-    book = openpyxl.load_workbook(io.BytesIO(content))
-    return list(book.active.iter_rows(values_only=True))
-
-
-def _cell(value):
-    """A value as the sheet holds it: numbers as floats, blanks as None, formulas quoted."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int | Decimal):
-        return float(value)
-    return neutralize(value)
-
-
 @pytest.mark.parametrize(
     "params", [{"dimension": "gift"}, {"dimension": "month", "across": "rule"}]
 )
@@ -108,19 +89,19 @@ def test_the_export_holds_the_page_table(client, world, analyst_shenzhen, params
     params = {**params, **WHOLE_RANGE, "measures": ["count", "value", "premium", "cost_ratio"]}
     page = _get(client, analyst_shenzhen, "stats:grouped", **params)
     table = page.context["table"]
-    sheet = _sheet(_get(client, analyst_shenzhen, "stats:grouped_export", **params))
+    sheet = sheet_rows(_get(client, analyst_shenzhen, "stats:grouped_export", **params))
     notes, header, data = sheet[:2], sheet[2], sheet[3:]
     assert "2024-01-01" in notes[1][0]
     assert list(header) == table.headers
     # The sheet holds the page's cells; text a spreadsheet would run carries an apostrophe.
-    expected = [[_cell(v) for v in row] for row in [*table.rows, table.total]]
-    assert [[_cell(v) for v in row] for row in data] == expected
+    expected = [[as_cell(v) for v in row] for row in [*table.rows, table.total]]
+    assert [[as_cell(v) for v in row] for row in data] == expected
     assert ExportLog.objects.filter(model_label="stats.statistics").count() == 1
 
 
 def test_formula_like_names_are_written_as_text(client, world, analyst_shenzhen):
     params = {"dimension": "gift", **WHOLE_RANGE}
-    sheet = _sheet(_get(client, analyst_shenzhen, "stats:grouped_export", **params))
+    sheet = sheet_rows(_get(client, analyst_shenzhen, "stats:grouped_export", **params))
     assert "'=SUM(A1)" in [row[0] for row in sheet[3:]]
 
 
