@@ -100,6 +100,16 @@ def _policy_branches(count: int, leaves: list) -> list[int]:
     return [leaves[i % len(leaves)].pk for i in range(count)]
 
 
+def _policy_snapshots(first_policy: int, count: int) -> list[tuple]:
+    """What each hand-out keeps of its policy (``POLICY_SNAPSHOT``), by policy index."""
+    from distribution.models.records import POLICY_SNAPSHOT
+    from policies.models import Policy
+
+    rows = Policy.objects.filter(id__gte=first_policy, id__lt=first_policy + count)
+    found = {row[0]: row[1:] for row in rows.values_list("id", *POLICY_SNAPSHOT).iterator(10_000)}
+    return [found[first_policy + i] for i in range(count)]
+
+
 def copy_distributions(policies: int, rules: list, gifts: list, leaves: list, seed=7) -> int:
     """1 to 4 hand-outs per policy, two lines each; returns the number of lines."""
     rng = random.Random(seed)
@@ -107,15 +117,17 @@ def copy_distributions(policies: int, rules: list, gifts: list, leaves: list, se
         cursor.execute("SELECT MIN(id) FROM policies_policy")
         first_policy = cursor.fetchone()[0]
     branch_of = _policy_branches(policies, leaves)
+    snapshots = _policy_snapshots(first_policy, policies)
     weights = [share for *_, share in STATUSES]
     distribution_columns = (
         "id, number, policy_id, rule_id, rule_code, slot, slot_limit, branch_id, status, "
         "tax_treatment, total_value, total_cost, withholding, idempotency_key, recipient_name, "
-        "recipient_phone, delivery_address, created_at, cancelled_at, cancel_reason, recovery"
+        "recipient_phone, delivery_address, created_at, cancelled_at, cancel_reason, recovery, "
+        "product, channel, agent_code, vehicle_type"
     )
     item_columns = (
         "id, distribution_id, gift_id, quantity, unit_value, unit_cost, provider_id, "
-        "category_id, kind, contract_service, status"
+        "category_id, kind, contract_service, status, handed_out_at"
     )
     distribution_id = item_id = 0
     lines = []
@@ -149,6 +161,7 @@ def copy_distributions(policies: int, rules: list, gifts: list, leaves: list, se
                                 gift.kind,
                                 "",
                                 item_status,
+                                moment,
                             )
                         )
                     cancelled = status == "cancelled"
@@ -175,17 +188,12 @@ def copy_distributions(policies: int, rules: list, gifts: list, leaves: list, se
                             moment + timedelta(days=1) if cancelled else None,
                             "客户放弃" if cancelled else "",
                             "",
+                            *snapshots[i],
                         )
                     )
         with raw.copy(f"COPY distribution_distributionitem ({item_columns}) FROM STDIN") as cp:
             for line in lines:
                 cp.write_row(line)
-        # What each hand-out keeps of its policy, copied as migration 0007 copies it.
-        cursor.execute(
-            "UPDATE distribution_distribution SET product = p.product, channel = p.channel, "
-            "agent_code = p.agent_code, vehicle_type = p.vehicle_type "
-            "FROM policies_policy p WHERE p.id = distribution_distribution.policy_id"
-        )
         for table in ("distribution_distribution", "distribution_distributionitem"):
             # Our own table names only.
             highest = f"SELECT MAX(id) FROM {table}"  # noqa: S608

@@ -247,7 +247,8 @@ def _insert_distributions(rows: list[dict], user, now) -> None:
     else:
         objs = Distribution.objects.bulk_create([Distribution(**row) for row in rows])
         for row, obj in zip(rows, objs, strict=True):
-            row["id"] = obj.pk
+            # created_at too: the ORM stamps its own (auto_now_add); the lines copy it.
+            row["id"], row["created_at"] = obj.pk, obj.created_at
     history = Distribution.history.model
     own = {f.attname for f in history._meta.concrete_fields} - {"history_id"}
     extra = {
@@ -323,6 +324,7 @@ def write_chunk(
             gift = gifts[line.gift_id]
             item = {
                 "distribution_id": distribution["id"],
+                "handed_out_at": distribution["created_at"],
                 "gift_id": gift.gift_id,
                 "quantity": line.quantity,
                 "unit_value": line.face_value,

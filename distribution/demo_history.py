@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from distribution.models import (
     Courier,
-    Distribution,
     DistributionItem,
     DistributionStatus,
     ItemStatus,
@@ -32,7 +31,12 @@ from distribution.models import (
     RuleStatus,
 )
 from distribution.periods import period_start
-from distribution.services import DistributionRefused, distribution_approve, distribution_create
+from distribution.services import (
+    DistributionRefused,
+    distribution_approve,
+    distribution_create,
+    handouts_move,
+)
 from distribution.services.shipments import (
     ShipmentRefused,
     shipment_log,
@@ -114,11 +118,12 @@ def _set_back(made: list) -> None:
     """Spread the new hand-outs over the last ``DAYS_BACK`` days (once: a second run finds
     them already in the past)."""
     now = timezone.now()
+    moments = {}
     for n, distribution in enumerate(made):
         if distribution.created_at < now - timedelta(hours=1):
             continue
-        moment = now - timedelta(days=1 + (n * 37) % DAYS_BACK, hours=n % 9)
-        Distribution.objects.filter(pk=distribution.pk).update(created_at=moment)
+        moments[distribution.pk] = now - timedelta(days=1 + (n * 37) % DAYS_BACK, hours=n % 9)
+    handouts_move(moments)
 
 
 def _rebucket_pools(made: list) -> None:

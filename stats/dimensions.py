@@ -19,7 +19,8 @@ from policies.models import Product
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 LOCAL = ZoneInfo(settings.TIME_ZONE)
-MOMENT = "distribution__created_at"
+# A line's copy of its hand-out's time (indexed on the line; always equal to it).
+MOMENT = "handed_out_at"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from .handout import (
     distribution_create,
     distribution_mark_recovery,
     distribution_reject,
+    handouts_move,
 )
 from .rules import (
     rule_clone,
@@ -41,6 +42,7 @@ __all__ = [
     "distribution_create",
     "distribution_mark_recovery",
     "distribution_reject",
+    "handouts_move",
     "quota_change_limit",
     "quota_request_activation",
     "rule_clone",

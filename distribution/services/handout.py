@@ -361,3 +361,13 @@ def distribution_mark_recovery(*, actor, distribution: Distribution, outcome: st
     distribution.recovery = outcome
     distribution.save(update_fields=["recovery"])
     return distribution
+
+
+def handouts_move(moments: Mapping[int, object]) -> None:
+    """Set when hand-outs were made ({id: datetime}) and their lines' copy of it: only
+    the demo's history and tests' past data move a hand-out in time. The running totals
+    are the caller's to rebuild."""
+    with transaction.atomic():
+        for pk, moment in moments.items():
+            Distribution.objects.filter(pk=pk).update(created_at=moment)
+            DistributionItem.objects.filter(distribution_id=pk).update(handed_out_at=moment)

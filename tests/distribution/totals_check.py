@@ -1,9 +1,11 @@
 """The running totals (daily, and the daily and monthly facets) against the hand-outs
-themselves, summed in Python."""
+themselves, summed in Python; and each line's copy of its hand-out's time."""
 
 from collections import defaultdict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from django.db.models import F
 
 from distribution.models import (
     LIVE_STATUSES,
@@ -86,5 +88,6 @@ def stored_facets(period: str) -> dict:
 
 def assert_totals_match() -> None:
     assert stored_totals() == expected_totals()
+    assert not DistributionItem.objects.exclude(handed_out_at=F("distribution__created_at"))
     for period in ("day", "month"):
         assert stored_facets(period) == expected_facets(period)

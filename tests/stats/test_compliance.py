@@ -22,6 +22,7 @@ from distribution.models import (
     policy_snapshot,
 )
 from distribution.quota_math import premium_ratio_limit
+from distribution.services import handouts_move
 from giftplatform.models import ExportLog
 from policies.masking import mask_id_number, mask_phone
 from policies.models import Product
@@ -337,10 +338,10 @@ def _casual(policy, day, *, gift, quantity=1, number, recipient=None, moment=Non
     moment = moment or MONTH_END_EDGE.replace(
         year=int(day[:4]), month=int(day[5:7]), day=int(day[8:]), hour=12
     )
-    Distribution.objects.filter(pk=d.pk).update(created_at=moment)
     gift_line(
         d, gift, quantity=quantity, contract_service=gift.contract_service, status="issued"
     ).save()
+    handouts_move({d.pk: moment})
     return d
 
 

@@ -28,6 +28,7 @@ from distribution.models import (
     ShipmentLine,
     policy_snapshot,
 )
+from distribution.services import handouts_move
 from distribution.shipment_selectors import working_days_between
 from gifts.models import GiftKind
 from stats import delivery
@@ -220,10 +221,11 @@ def _handout(world, number: str, created: datetime, *, branch="futian", status="
         total_cost=0,
         idempotency_key=f"delivery-{number}",
     )
-    Distribution.objects.filter(pk=distribution.pk).update(created_at=created)
     gift = world.gifts[0]
     item = gift_line(distribution, gift, status=ItemStatus.TO_SHIP)
     item.save()
+    handouts_move({distribution.pk: created})
+    item.refresh_from_db()
     return item
 
 

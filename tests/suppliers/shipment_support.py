@@ -19,6 +19,7 @@ from distribution.models import (
     TaxTreatment,
     policy_snapshot,
 )
+from distribution.services import handouts_move
 from gifts.models import GiftKind
 from suppliers.models import ProviderKind
 from tests.distribution.conftest import make_rule
@@ -58,10 +59,11 @@ class Supply:
             recipient_phone=recipient.get("phone", "13912345678"),
             delivery_address=recipient.get("address", "深圳市福田区福华路1号"),
         )
-        if at is not None:
-            Distribution.objects.filter(pk=distribution.pk).update(created_at=at)
         item = gift_line(distribution, gift, quantity=quantity, status=status)
         item.save()
+        if at is not None:
+            handouts_move({distribution.pk: at})
+            item.refresh_from_db()
         return item
 
     def policy(self, **fields):
