@@ -178,9 +178,10 @@ class Distribution(models.Model):
             models.Index(fields=["policy", "rule_code"], name="distribution_policy_rule"),
             models.Index(fields=["branch", "-created_at"], name="distribution_branch_time"),
             models.Index(fields=["status", "-created_at"], name="distribution_status_time"),
-            # PostgreSQL also has distribution_time_reach, (created_at) INCLUDE (status,
-            # branch, policy, rule code and the policy snapshot), made by migration 0008
-            # for the statistics: SQLite has no INCLUDE, so it is not declared here.
+            # PostgreSQL also has distribution_time_facts, (created_at) INCLUDE (id,
+            # status, branch, policy, rule code and the policy snapshot), made by
+            # migration 0009 for the statistics: SQLite has no INCLUDE, so it is not
+            # declared here (nor the lines' item_time_facts).
         ]
 
     def __str__(self) -> str:
