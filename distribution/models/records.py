@@ -214,7 +214,7 @@ class DistributionItem(models.Model):
     distribution = models.ForeignKey(
         Distribution, verbose_name=_("distribution"), on_delete=models.PROTECT, related_name="items"
     )
-    # The hand-out's created_at, copied (and moved with it, see items_moment_sync): the
+    # The hand-out's created_at, copied (and moved with it by handouts_move): the
     # statistics read a period's lines by their own index instead of every line's
     # hand-out. Always equal; tests/distribution/totals_check.py checks it.
     handed_out_at = models.DateTimeField(_("handed out at"))
