@@ -14,6 +14,12 @@ Where (rows)
     manage them). Superusers see everything. A row outside scope is treated as missing
     (404), never as forbidden, so ids cannot be probed.
 
+Terms that apply from above
+    A quota or rule owned by a parent branch may apply to the user's branch (深圳's
+    premium-ratio quota caps 福田's policies). ``reaching`` lists such rows by the
+    branches they apply to, so that a page can show the levels its own figures are held
+    to; it never opens them to view or change (``restrict`` does not list them).
+
 Object permissions widen the rows
     For the models that can be shared one row at a time (``SHAREABLE``: rules, quotas,
     gifts, providers), rows on which the user holds a django-guardian object permission
@@ -148,6 +154,26 @@ def restrict(queryset: QuerySet, user, action: str = "view") -> QuerySet:
         grants = _granted_condition(queryset.model, user, action)
         condition = grants if condition is None else condition | grants
     return queryset.none() if condition is None else queryset.filter(condition)
+
+
+def reaching(queryset: QuerySet, user, field: str, within: Branch | None = None) -> QuerySet:
+    """Rows whose branch ``field`` (the branches a quota or rule applies to; empty: every
+    branch) reaches into the user's subtree, or into ``within`` (a branch of it) when
+    given: the terms that govern the user's own rows, whoever owns them (深圳's quota over
+    every branch caps 福田's policies too). Only for showing those terms beside the
+    user's own figures; ``restrict`` still decides who may open or change the row."""
+    if within is None and sees_everything(user):
+        return queryset
+    root = within if within is not None else branch_scope(user)
+    if root is None:
+        return queryset.none()
+    parts = root.path.split("/")[:-1]  # "4403/440304/" -> its own and its ancestors' paths
+    above = ["/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+    return queryset.filter(
+        Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__path__in": above})
+        | Q(**{f"{field}__path__startswith": root.path})
+    )
 
 
 def granted(queryset: QuerySet, user, action: str = "view") -> QuerySet:

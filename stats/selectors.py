@@ -217,14 +217,17 @@ def _grouped_rows(parts: list, query: StatsQuery, rollup, summed: dict) -> dict[
         keys = _key_expressions(query, source, rollup)
         names = list(keys)
         for record in queryset.annotate(**keys).values(*names).annotate(**summed):
-            key = tuple(
-                _key(code, record[n]) for code, n in zip(query.dimensions, names, strict=True)
-            )
+            key = _record_key(query.dimensions, names, record)
             if key in rows:
                 rows[key] = {m: (rows[key][m] or 0) + (record[m] or 0) for m in summed}
             else:
                 rows[key] = record
     return rows
+
+
+def _record_key(dimensions: tuple, names: list, record: dict) -> tuple:
+    """The group of a grouped record: its key columns (``names``) as Python values."""
+    return tuple(_key(code, record[n]) for code, n in zip(dimensions, names, strict=True))
 
 
 def _key(code: str, value):
@@ -284,10 +287,7 @@ def _policies_reached(
         names = list(keys)
         for record in rows.annotate(**keys).values(*names).annotate(policies=reached):
             if record["policies"]:
-                key = tuple(
-                    _key(code, record[n]) for code, n in zip(dimensions, names, strict=True)
-                )
-                groups[key] = (record["policies"], Decimal(0))
+                groups[_record_key(dimensions, names, record)] = (record["policies"], Decimal(0))
     total = rows.aggregate(policies=reached)["policies"] or 0
     return groups, (total, Decimal(0))
 

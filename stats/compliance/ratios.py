@@ -19,7 +19,8 @@ from distribution.models import (
     QuotaBasis,
     QuotaStatus,
 )
-from giftplatform.access import restrict
+from giftplatform.access import reaching
+from giftplatform.models import Branch
 from policies.models import Policy, Product
 from stats.compliance.common import (
     CENT,
@@ -89,9 +90,12 @@ class ProductRatios:
         return rows
 
 
-def premium_ratio_quotas(*, user) -> list[Quota]:
-    """The premium-ratio quotas in effect that the user may see: one query."""
-    quotas = restrict(Quota.objects.all(), user, "view").filter(
+def premium_ratio_quotas(*, user, branch: Branch | None = None) -> list[Quota]:
+    """The premium-ratio quotas in effect that apply to policies of the user's subtree (or
+    of ``branch`` in it), whoever owns them, as the engine applies them: one query. A
+    quota owned above the user still caps their policies, so hiding it would show a
+    policy over its hard level as below every warning."""
+    quotas = reaching(Quota.objects.all(), user, "scope_branch", within=branch).filter(
         status=QuotaStatus.ACTIVE, basis=QuotaBasis.PREMIUM_RATIO
     )
     return list(quotas.select_related("scope_branch", "scope_gift").order_by("code"))
@@ -192,7 +196,7 @@ def premium_ratios(
     policies reached in the period, against the premium-ratio quotas that apply to it, and
     its ``worst_limit`` highest ratios. Queries: one for the quotas, three per product, one
     for the worst policies' rows."""
-    all_quotas = premium_ratio_quotas(user=user)
+    all_quotas = premium_ratio_quotas(user=user, branch=query.branch)
     products = [query.product] if query.product else list(Product.values)
     labels = dict(Product.choices)
     found, worst_refs = [], {}

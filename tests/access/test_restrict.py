@@ -9,10 +9,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from guardian.shortcuts import assign_perm
 
-from distribution.models import Distribution, DistributionItem, Quota, Rule
+from distribution.models import (
+    Distribution,
+    DistributionItem,
+    Quota,
+    QuotaBasis,
+    QuotaPeriod,
+    Rule,
+)
 from distribution.services import distribution_create
-from giftplatform.access import may, restrict
+from giftplatform.access import may, reaching, restrict
 from giftplatform.models import Branch
+from giftplatform.services import branch_save
 from gifts.models import Gift, GiftCategory, VoucherCode
 from policies.models import Policy
 from suppliers.models import Provider, Supplier
@@ -116,6 +124,38 @@ def test_list_is_one_query_whatever_the_rows_and_grants(
     with django_assert_num_queries(1):
         large = list(restrict(Rule.objects.all(), staff_futian, "view"))
     assert (len(small), len(large)) == (15, 30)
+
+
+# ----------------------------------------------------------------------------- reaching
+
+
+def test_reaching_gives_the_terms_that_apply_to_the_subtree_whoever_owns_them(
+    staff_futian, shenzhen, futian, nanshan, superuser
+):
+    """Quotas that cap 福田's policies: everywhere, over 深圳, over 福田 or a branch in it;
+    never a sibling's. ``restrict`` still hides the ones owned above."""
+    desk = branch_save(code="44030401", name="福田营业部", parent=futian)[0]
+    scopes = {"ALL": None, "SZ": shenzhen, "FT": futian, "DESK": desk, "NS": nanshan}
+    for code, scope in scopes.items():
+        make_quota(
+            code,
+            QuotaBasis.PREMIUM_RATIO,
+            QuotaPeriod.POLICY,
+            "5",
+            branch=shenzhen,
+            scope_branch=scope,
+        )
+
+    def reached(user, **within):
+        return codes(reaching(Quota.objects.all(), user, "scope_branch", **within))
+
+    assert reached(staff_futian) == ["ALL", "DESK", "FT", "SZ"]
+    assert reached(staff_futian, within=desk) == ["ALL", "DESK", "FT", "SZ"]
+    assert reached(superuser, within=nanshan) == ["ALL", "NS", "SZ"]
+    assert len(reached(superuser)) == 5
+    assert codes(restrict(Quota.objects.all(), staff_futian, "view")) == []
+    portal = UserFactory(username="portal_x", provider=ProviderFactory())
+    assert reached(portal) == []
 
 
 # ----------------------------------------------------------------------------- global perms

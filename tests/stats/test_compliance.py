@@ -113,14 +113,22 @@ def _in_period(line: Line, query: ComplianceQuery) -> bool:
     return query.date_from <= line.day <= query.date_to
 
 
-def _visible_quotas(user, extra) -> list:
-    """Premium-ratio quotas in effect owned in the user's subtree or by no branch."""
+def _visible_quotas(user, extra, branch=None) -> list:
+    """Premium-ratio quotas in effect whose branch scope reaches the user's subtree, or the
+    branch filtered (none, an ancestor, the subtree's root or a branch in it), whoever
+    owns them."""
+
+    def reaches(q) -> bool:
+        if q.scope_branch is None:
+            return True
+        scope, own = q.scope_branch.path, (branch or user.branch).path
+        return own.startswith(scope) or scope.startswith(own)
+
     return sorted(
         (
             q
             for key, q in extra.quotas.items()
-            if key in ("com", "ctpl_ft", "rule_gift")
-            and (q.branch is None or q.branch.path.startswith(user.branch.path))
+            if key in ("com", "ctpl_ft", "rule_gift", "nanshan") and reaches(q)
         ),
         key=lambda q: q.code,
     )
@@ -133,7 +141,9 @@ def brute_ratios(user, extra, query: ComplianceQuery, product: str, top: int) ->
     for line in lines:
         if line.d.policy_id in reached:
             per_policy[line.d.policy_id].append(line)
-    quotas = [q for q in _visible_quotas(user, extra) if q.scope_product in ("", product)]
+    quotas = [
+        q for q in _visible_quotas(user, extra, query.branch) if q.scope_product in ("", product)
+    ]
     result = {
         "policies": len(per_policy),
         "value": Decimal("0.00"),
@@ -286,7 +296,12 @@ def test_scope_decides_which_quotas_and_policies_count(world, extra):
         }
         for user in (futian, shenzhen)
     }
-    assert codes == {"a_ft": {"PR-COM", "PR-CTPL-FT"}, "a_sz": {"PR-COM", "PR-CTPL-FT", "PR-RULE"}}
+    # 深圳's PR-RULE applies to every branch, so it caps 福田's policies and shows there;
+    # PR-NS applies to 南山 only, so 福田 never sees it.
+    assert codes == {
+        "a_ft": {"PR-COM", "PR-CTPL-FT", "PR-RULE"},
+        "a_sz": {"PR-COM", "PR-CTPL-FT", "PR-NS", "PR-RULE"},
+    }
     for result in premium_ratios(user=futian, query=query):
         assert all(
             w.policy.branch.path.startswith(world.branches["futian"].path) for w in result.worst
@@ -531,6 +546,8 @@ def test_the_filters_narrow_to_a_branch_and_a_product(world, extra):
     query = _query(WHOLE, branch=futian, product=Product.CTPL)
     (result,) = premium_ratios(user=shenzhen, query=query)
     expected = brute_ratios(shenzhen, extra, query, Product.CTPL, result.top)
+    # Only the quotas that reach 福田: not 南山's, not the commercial one.
+    assert {q.quota.code for q in result.quotas} == {"PR-CTPL-FT", "PR-RULE"}
     assert (result.policies, result.at_warning, result.above_hard) == (
         expected["policies"],
         expected["at_warning"],

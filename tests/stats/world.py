@@ -259,8 +259,8 @@ def build_compliance(world: World) -> ComplianceWorld:
             scope_branch=b["futian"],
             scope_product=Product.CTPL,
         ),
-        # 深圳's, any product, only the rule R-NEW's lines of gift G1: a 福田 analyst
-        # does not see it.
+        # 深圳's, any branch and product, only the rule R-NEW's lines of gift G1: it caps
+        # 福田's policies too, so a 福田 analyst sees it.
         "rule_gift": quota(
             "PR-RULE",
             "6.5",
@@ -268,6 +268,15 @@ def build_compliance(world: World) -> ComplianceWorld:
             owner=b["shenzhen"],
             scope_rule_code="R-NEW",
             scope_gift=world.gifts[0],
+        ),
+        # 深圳's, on 南山's CTPL policies only: a 福田 analyst does not see it.
+        "nanshan": quota(
+            "PR-NS",
+            "3",
+            "70",
+            owner=b["shenzhen"],
+            scope_branch=b["nanshan"],
+            scope_product=Product.CTPL,
         ),
         # Not counted: retired, or not a premium ratio.
         "retired": quota("PR-OLD", "1", "50", status=QuotaStatus.RETIRED),
