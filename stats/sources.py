@@ -123,13 +123,15 @@ def _bound(source: Source, day: date):
     return day if source.local else local_start(day)
 
 
+def _statuses(query) -> list[str]:
+    statuses = CANCELLED_STATUSES if query.cancelled else LIVE_STATUSES
+    return [s for s in statuses if not query.status or s == query.status]
+
+
 def items_for(user, query) -> QuerySet:
     """The gift lines in ``user``'s scope that ``query``'s filters keep."""
     items = restrict(DistributionItem.objects.all(), user, "view").order_by()
-    statuses = CANCELLED_STATUSES if query.cancelled else LIVE_STATUSES
-    if query.status:
-        statuses = [s for s in statuses if s == query.status]
-    items = _common(items.filter(distribution__status__in=list(statuses)), LINES, query)
+    items = _common(items.filter(distribution__status__in=_statuses(query)), LINES, query)
     if query.provider_id:
         items = items.filter(provider_id=query.provider_id)
     if query.product:
@@ -144,9 +146,22 @@ def totals_for(user, query) -> QuerySet:
 
 
 def handouts_for(user, query) -> QuerySet:
-    """The live hand-outs in ``user``'s scope that ``query``'s filters keep."""
+    """The hand-outs in ``user``'s scope that ``query``'s filters keep, but for the
+    provider, which is the lines' (``reached_by_handouts``)."""
     rows = restrict(Distribution.objects.all(), user, "view").order_by()
-    return _common(rows.filter(status__in=list(LIVE_STATUSES)), HANDOUTS, query)
+    rows = _common(rows.filter(status__in=_statuses(query)), HANDOUTS, query)
+    if query.product:
+        rows = rows.filter(product=query.product)
+    return rows
+
+
+def reached_by_handouts(query, grouped_too: bool = True) -> bool:
+    """Whether the hand-outs reach the same policies as the lines: no line is filtered
+    out (every hand-out has lines, and a line's time and branch are its hand-out's), and,
+    for the groups, none is grouped by an attribute of the lines."""
+    if query.provider_id:
+        return False
+    return not (grouped_too and set(query.dimensions) & LINE_FACETS)
 
 
 def facets_for(user, query, facet: str) -> list[tuple[QuerySet, Source]]:

@@ -130,15 +130,47 @@ def test_the_facet_totals_give_what_the_lines_give(
                 assert [r.labels for r in by_facets.rows] == [r.labels for r in by_lines.rows]
 
 
-@pytest.mark.parametrize("dimensions", [("agent",), ("branch",), ("category",), ("month",)])
-def test_policies_reached_without_their_premium(world, analyst_shenzhen, dimensions):
-    query = StatsQuery(dimensions=dimensions, measures=("count", "policies"))
-    with_premium = StatsQuery(dimensions=dimensions, measures=("count", "policies", "premium"))
-    counted = grouped(user=analyst_shenzhen, query=query)
-    full = grouped(user=analyst_shenzhen, query=with_premium)
+REACH_QUESTIONS = [
+    {"dimensions": ("agent",)},
+    {"dimensions": ("branch",)},
+    {"dimensions": ("category",)},
+    {"dimensions": ("month",)},
+    {"dimensions": ()},
+    # Read from the lines, the policies from the hand-outs (no line attribute, no provider).
+    {"dimensions": ("agent", "channel")},
+    {"dimensions": ("branch",), "product": "ctpl"},
+    {"dimensions": ("rule",), "status": "completed"},
+    {"dimensions": ("status",), "cancelled": True},
+    {"dimensions": ("month", "vehicle_type"), "date_from": date(2026, 1, 15)},
+    # The lines' own: grouped by a line attribute, or filtered by provider.
+    {"dimensions": ("gift", "agent")},
+    {"dimensions": ("agent",), "provider": 0},
+    {"dimensions": (), "provider": 1, "product": "commercial"},
+]
 
-    assert [r.values["policies"] for r in counted.rows] == [r.values["policies"] for r in full.rows]
-    assert counted.total["policies"] == full.total["policies"] > 0
+
+@pytest.mark.parametrize("question", REACH_QUESTIONS)
+def test_policies_reached_equal_the_lines_whatever_they_are_read_from(
+    world, analyst_futian, analyst_shenzhen, question
+):
+    """With or without the premium, from the hand-outs or from the lines: the policies
+    reached per group and in all are the lines' own (``use_totals=False``)."""
+    question = dict(question)
+    if "provider" in question:
+        question["provider_id"] = world.providers[question.pop("provider")].pk
+    for user in (analyst_futian, analyst_shenzhen):
+        reference = grouped(
+            user=user,
+            query=StatsQuery(**question, measures=("count", "policies", "premium")),
+            use_totals=False,
+        )
+        assert reference.total["policies"] > 0
+        for measures in (("count", "policies"), ("count", "policies", "premium")):
+            found = grouped(user=user, query=StatsQuery(**question, measures=measures))
+            assert {r.keys: r.values["policies"] for r in found.rows} == {
+                r.keys: r.values["policies"] for r in reference.rows
+            }
+            assert found.total["policies"] == reference.total["policies"]
 
 
 def test_whole_months_leave_the_days_around_them_to_the_daily_rows():
