@@ -171,3 +171,20 @@ def test_cancelled_hand_outs_are_shown_apart(client, world, analyst_shenzhen):
     labels = dict(DistributionStatus.choices)
     assert apart == {str(labels["cancelled"]), str(labels["rejected"])}
     assert not live & apart
+
+
+@pytest.mark.parametrize("name", ["stats:overview", "stats:grouped", "stats:compliance"])
+def test_statistics_pages_prepare_no_statement(client, world, analyst_shenzhen, name):
+    """Run again and again on one connection, a page's queries are never prepared on
+    PostgreSQL (a prepared one may settle on a generic plan blind to the date range)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    client.force_login(analyst_shenzhen)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    for _run in range(8):
+        assert client.get(reverse(name), WHOLE_RANGE).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert not [s for s in prepared if "distribution_" in s], prepared
