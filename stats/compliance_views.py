@@ -61,6 +61,11 @@ class ComplianceForm(PeriodForm):
         return parts
 
 
+# The page's own level colours (stats.css badges): below every warning, at a warning
+# level, above a hard level.
+ZONE_COLORS = ("#5470c6", "#e0a100", "#c0392b")
+
+
 def _bucket_label(bucket: int, top: int) -> str:
     if bucket == -1:
         return _("zero premium")
@@ -80,8 +85,8 @@ def histogram_chart(ratios: compliance.ProductRatios) -> dict:
         "capped": None,
         "labels": [_bucket_label(row[0], ratios.top) for row in rows],
         "series": [
-            {"name": str(name), "data": [row[1 + zone] for row in rows]}
-            for zone, name in enumerate(ZONE_SERIES)
+            {"name": str(name), "data": [row[1 + zone] for row in rows], "color": color}
+            for zone, (name, color) in enumerate(zip(ZONE_SERIES, ZONE_COLORS, strict=True))
         ],
     }
 

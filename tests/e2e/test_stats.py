@@ -10,7 +10,15 @@ from django.utils import timezone
 
 from distribution.models import Quota, QuotaStatus, QuotaUsage
 from distribution.periods import period_start
-from tests.stats.world import add_distributions, add_shipments, analyst, build_world
+from stats.compliance_views import ZONE_COLORS
+from tests.stats.world import (
+    add_compliance_distributions,
+    add_distributions,
+    add_shipments,
+    analyst,
+    build_compliance,
+    build_world,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -63,3 +71,26 @@ def test_an_auditor_sees_the_charts(page, live_server, shoot):
     page.goto(f"{live_server.url}/stats/grouped/?dimension=month&across=rule&date_from=2025-01-01")
     page.wait_for_selector("[data-chart='chart-grouped'] canvas")
     shoot(page, "grouped")
+
+
+def test_a_futian_analyst_sees_the_levels_set_above_it(page, live_server, shoot):
+    """The compliance page of a 福田 analyst: 深圳's quota over every branch applies to
+    福田's policies, so its levels show; 南山's never do. The histogram's levels have the
+    table's colours."""
+    world = build_world()
+    add_distributions(world, 40)
+    extra = build_compliance(world)
+    add_compliance_distributions(world, extra, 60)
+    auditor = analyst("auditor_ft_e2e", world.branches["futian"])
+    _login(page, live_server, auditor.username, "/stats/compliance/?date_from=2024-01-01")
+    page.wait_for_selector("[data-chart='chart-ratio-commercial'] canvas")
+    quotas = page.locator("#premium-ratio").inner_text()
+    assert "PR-RULE" in quotas and "PR-COM" in quotas
+    assert "PR-NS" not in quotas
+    colours = page.evaluate(
+        """() => echarts.getInstanceByDom(
+            document.querySelector("[data-chart='chart-ratio-commercial']")
+        ).getOption().series.map((s) => s.itemStyle.color)"""
+    )
+    assert colours == list(ZONE_COLORS)
+    shoot(page, "compliance")

@@ -1,6 +1,6 @@
 /* Draws every chart of a statistics page with the vendored ECharts (no CDN).
  * Each <div data-chart="ID"> takes its data from <script type="application/json" id="ID">
- * written by Django's json_script: {kind, title, measure, labels, series: [{name, data}]}.
+ * written by Django's json_script: {kind, title, measure, labels, series: [{name, data, color?}]}.
  * The table under each chart holds the same figures for readers without a canvas. */
 (function () {
   "use strict";
@@ -19,6 +19,7 @@
           type: spec.kind,
           data: s.data,
           stack: stacked ? "total" : undefined,
+          itemStyle: s.color ? { color: s.color } : undefined,
           connectNulls: true
         };
       })
