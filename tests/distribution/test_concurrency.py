@@ -4,12 +4,11 @@ Threads are released together by a Barrier; each thread has its own connection.
 PostgreSQL allows 100 connections here, so 200 hand-outs run on 40 threads.
 """
 
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Count, Sum
 
 from distribution.models import (
@@ -20,6 +19,7 @@ from distribution.models import (
 )
 from distribution.services import DistributionRefused, distribution_create
 from gifts.models import Gift, StockMovement, VoucherCode, VoucherStatus
+from tests import concurrency
 from tests.distribution.conftest import make_quota, make_rule, stocked_gift, voucher_gift
 from tests.distribution.totals_check import assert_totals_match
 from tests.factories import PolicyFactory
@@ -33,41 +33,19 @@ THREADS = 40
 
 
 def storm(calls):
-    """Run every call, THREADS at a time, all threads released together; outcomes by kind."""
-    outcomes = Counter()
-    errors = []
-    lock = threading.Lock()
-    queue = list(calls)
-    barrier = threading.Barrier(min(THREADS, len(queue)))
+    """Every call, THREADS at a time, all threads released together; outcomes by kind."""
+    return concurrency.storm(calls, {DistributionRefused: lambda _refused: "refused"}, THREADS)
 
-    def worker():
-        try:
-            barrier.wait(timeout=60)  # a thread that failed early must not hang the rest
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    call = queue.pop()
-                try:
-                    call()
-                    result = "ok"
-                except DistributionRefused:
-                    result = "refused"
-                except Exception as exc:  # reported below
-                    result = "error"
-                    errors.append(exc)
-                with lock:
-                    outcomes[result] += 1
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=worker) for _ in range(min(THREADS, len(queue)))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors[:3]
-    return outcomes
+def hand_out_each(policies, rule):
+    """One hand-out of ``rule`` per policy, each with its own idempotency key."""
+
+    def hand_out(policy):
+        return lambda: distribution_create(
+            actor=None, policy=policy, rule=rule, idempotency_key=f"key-{policy.pk}"
+        )
+
+    return storm(hand_out(p) for p in policies)
 
 
 def assert_ledger_and_vouchers_hold():
@@ -125,10 +103,7 @@ def test_two_hundred_policies_against_a_pool_of_one_hundred_vouchers(futian):
     pool = make_quota("POOL100", "voucher_count", "month", "100")
     policies = [PolicyFactory(branch=futian) for _ in range(200)]
 
-    outcomes = storm(
-        (lambda p=p: distribution_create(actor=None, policy=p, rule=rule, idempotency_key=p.no))
-        for p in _numbered(policies)
-    )
+    outcomes = hand_out_each(policies, rule)
 
     assert outcomes == Counter(ok=100, refused=100)
     assert QuotaUsage.objects.get(quota=pool).used == 100
@@ -142,10 +117,7 @@ def test_two_hundred_policies_against_a_ten_thousand_yuan_pool(futian):
     pool = make_quota("POOL10K", "gift_amount", "month", "10000")
     policies = [PolicyFactory(branch=futian) for _ in range(200)]
 
-    outcomes = storm(
-        (lambda p=p: distribution_create(actor=None, policy=p, rule=rule, idempotency_key=p.no))
-        for p in _numbered(policies)
-    )
+    outcomes = hand_out_each(policies, rule)
 
     # 10,000 / 80 = 125 hand-outs fit; the 126th would pass the limit.
     assert outcomes == Counter(ok=125, refused=75)
@@ -161,22 +133,13 @@ def test_stock_storm_never_goes_negative(futian):
     rule = make_rule("BOTH", [(gift, 1, ""), (wash, 1, "")])
     policies = [PolicyFactory(branch=futian) for _ in range(80)]
 
-    outcomes = storm(
-        (lambda p=p: distribution_create(actor=None, policy=p, rule=rule, idempotency_key=p.no))
-        for p in _numbered(policies)
-    )
+    outcomes = hand_out_each(policies, rule)
 
     assert outcomes == Counter(ok=30, refused=50)
     gift.refresh_from_db()
     assert gift.stock == 0
     assert VoucherCode.objects.filter(status=VoucherStatus.ISSUED).count() == 30
     assert_ledger_and_vouchers_hold()
-
-
-def _numbered(policies):
-    for p in policies:
-        p.no = f"key-{p.pk}"
-        yield p
 
 
 def test_retries_of_a_once_only_hand_out_all_get_the_first_result(futian):
