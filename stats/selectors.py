@@ -157,15 +157,15 @@ ID_FACETS = {"gift", "category", "provider"}
 @dataclass
 class Plan:
     """Where one question is read: ``parts`` (querysets and their sources) summed with
-    ``summed``; the policies reached from ``reach`` (in all from ``total_reach`` when
-    given); the total from ``total``: "groups" (the groups' sum), "daily" (the daily
-    totals) or "rows" (the parts' own aggregate)."""
+    ``summed``; the policies reached from ``reach`` (in all from the hand-outs
+    ``total_reach`` when given); the total from ``total``: "groups" (the groups' sum),
+    "daily" (the daily totals) or "rows" (the parts' own aggregate)."""
 
     parts: list[tuple[QuerySet, Source]]
     summed: dict
     reach: tuple[QuerySet, Source]
     total: str
-    total_reach: tuple[QuerySet, Source] | None = None
+    total_reach: QuerySet | None = None
 
 
 def plan(user, query: StatsQuery, use_totals: bool = True) -> Plan:
@@ -195,8 +195,8 @@ def _reach_rows(user, query: StatsQuery, lines: QuerySet) -> tuple:
     """Where the policies reached are counted, per group and in all (None: as per group):
     the hand-outs wherever they reach the same policies as the lines, which spares the
     join of a quarter's 600k lines to their hand-outs."""
-    handouts = (handouts_for(user, query), HANDOUTS)
-    per_group = handouts if reached_by_handouts(query) else (lines, LINES)
+    handouts = handouts_for(user, query)
+    per_group = (handouts, HANDOUTS) if reached_by_handouts(query) else (lines, LINES)
     in_all = handouts if reached_by_handouts(query, grouped_too=False) else None
     return per_group, in_all
 
@@ -223,7 +223,7 @@ def grouped(*, user, query: StatsQuery, use_totals: bool = True) -> Result:
         reach_qs, reach_source = read.reach
         reach_keys = _key_expressions(query, reach_source, rollup)
         with_premium = bool({"premium", "cost_ratio"} & set(query.measures))
-        total_rows = read.total_reach[0] if read.total_reach and not with_premium else None
+        total_rows = None if with_premium else read.total_reach
         reach, total_reach = _reach(
             reach_qs, reach_keys, dims, reach_source, with_premium, total_rows
         )
