@@ -3,10 +3,12 @@
 The uploaded file is kept under MEDIA_ROOT/portal_shipments/ with a random name between
 the preview and the commit; the commit form carries a signed token naming the file and
 the user, so nobody can commit another's upload, and the sheet is checked again (under
-row locks) when it is written.
+row locks) when it is written. A preview never committed is deleted by the next upload
+once its token has expired.
 """
 
 import io
+import time
 import uuid
 from pathlib import Path
 
@@ -36,12 +38,24 @@ def _folder() -> Path:
 
 
 def _store(upload) -> Path:
+    _sweep_expired(_folder())
     suffix = Path(upload.name).suffix.lower()
     target = _folder() / f"{uuid.uuid4().hex}{suffix if suffix in ('.xlsx', '.csv') else ''}"
     with open(target, "wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
     return target
+
+
+def _sweep_expired(folder: Path) -> None:
+    """Delete the previews whose token can no longer commit them (older than its age)."""
+    expired = time.time() - TOKEN_MAX_AGE
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < expired:
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:  # another upload swept it first
+            continue
 
 
 def _stored(request, token: str) -> tuple[Path, str] | None:

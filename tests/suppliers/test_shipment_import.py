@@ -1,6 +1,8 @@
 """Shipment sheets: an error for every bad row, all-or-nothing, by service and portal."""
 
 import io
+import os
+import time
 
 import openpyxl
 import pytest
@@ -10,6 +12,7 @@ from distribution.models import ItemStatus, Shipment, ShipmentLine
 from distribution.services.shipments import shipment_import
 from distribution.shipment_import import check_sheet
 from giftplatform.sheets.writer import write_workbook
+from suppliers.portal.import_views import TOKEN_MAX_AGE
 from tests.suppliers.shipment_support import build_supply
 
 pytestmark = pytest.mark.django_db
@@ -191,6 +194,31 @@ def test_another_users_token_is_refused(client, supply, tmp_path, settings):
     client.force_login(supply.user2)
     client.post(reverse("portal:shipment_import_commit"), {"token": token})
     assert not Shipment.objects.exists()
+
+
+def test_an_upload_deletes_the_previews_that_can_no_longer_be_committed(
+    client, supply, tmp_path, settings
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    folder = tmp_path / "media" / "portal_shipments"
+    folder.mkdir(parents=True)
+    expired, recent = folder / "expired.xlsx", folder / "recent.xlsx"
+    for path in (expired, recent):
+        path.write_bytes(b"PK")
+    past = time.time() - TOKEN_MAX_AGE - 60
+    os.utime(expired, (past, past))
+    policy = supply.policy()
+    supply.due(policy, supply.gifts["G001"])
+    client.force_login(supply.user1)
+
+    response = _upload(
+        client, sheet(tmp_path, [[policy.policy_no, "G001", "", 1, "顺丰", "SF1234567890123"]])
+    )
+
+    assert response.context["token"]
+    assert not expired.exists()
+    assert recent.exists()  # its token may still commit it
+    assert len(list(folder.iterdir())) == 2  # the recent one and the new preview
 
 
 def test_template_download_has_the_columns(client, supply):
