@@ -17,11 +17,13 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from giftplatform.roles import role_label
 from giftplatform.sharing import (
     ACTION_LABELS,
     SHARED_ACTIONS,
     may_share,
     object_grants,
+    object_group_grants,
     object_permission_grant,
     object_permission_revoke,
     share_recipients,
@@ -102,6 +104,10 @@ class ObjectPermissionsAdminMixin:
             "object": obj,
             "form": form,
             "grants": grants,
+            "group_grants": [
+                {"group": group, "role": role_label(group.name), "label": ACTION_LABELS[action]}
+                for group, action in object_group_grants(obj)
+            ],
             "shared_actions": SHARED_ACTIONS,
             "change_url": reverse(f"admin:{self._url_name('change')}", args=[obj.pk]),
             "media": self.media + form.media,

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
-from guardian.models import UserObjectPermission
+from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from giftplatform.access import may, recorded, restrict, sees_everything
@@ -74,6 +74,23 @@ def object_grants(obj) -> list[tuple]:
         .order_by("user__username", "permission__codename")
     )
     return [(row.user, codenames[row.permission.codename]) for row in rows]
+
+
+def object_group_grants(obj) -> list[tuple]:
+    """Guardian's group grants on ``obj`` for the shared actions: (group, action). They
+    reach every member; this page lists them, the groups' own admin manages them."""
+    concrete = type(obj)._meta.concrete_model
+    codenames = {f"{action}_{concrete._meta.model_name}": action for action in SHARED_ACTIONS}
+    rows = (
+        GroupObjectPermission.objects.filter(
+            content_type=ContentType.objects.get_for_model(concrete),
+            object_pk=str(obj.pk),
+            permission__codename__in=codenames,
+        )
+        .select_related("group", "permission")
+        .order_by("group__name", "permission__codename")
+    )
+    return [(row.group, codenames[row.permission.codename]) for row in rows]
 
 
 def _holds(user, obj, permission) -> bool:

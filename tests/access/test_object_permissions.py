@@ -12,6 +12,8 @@ from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, get_perms
 
 from giftplatform.models import ObjectPermissionChange
+from giftplatform.roles import role_label
+from giftplatform.sharing import ACTION_LABELS
 from gifts.models import Gift
 from tests.distribution.conftest import make_quota, make_rule
 from tests.factories import GiftFactory, ProviderFactory, UserFactory
@@ -203,6 +205,28 @@ def test_grant_and_revoke_are_applied_and_recorded(client, admin_root, manager_f
         ("revoke", manager_ft, admin_root, str(rules["ns0"].pk)),
     ]
     assert [r.history.get().history_user for r in records] == [admin_root, admin_root]
+
+
+def test_group_grants_are_listed_too(client, admin_root, rules):
+    """A grant to a group reaches every member: the page lists it beside the users'."""
+    role = Group.objects.get(name="gift_manager")
+    assign_perm("distribution.view_rule", role, rules["ns0"])
+    custom = Group.objects.create(name="理赔协查组")
+    assign_perm("distribution.change_rule", custom, rules["ns0"])
+    client.force_login(admin_root)
+
+    page = client.get(rule_url("permissions", rules["ns0"]))
+
+    assert page.context["grants"] == []
+    assert [(g["group"], str(g["label"])) for g in page.context["group_grants"]] == [
+        (role, str(ACTION_LABELS["view"])),
+        (custom, str(ACTION_LABELS["change"])),
+    ]
+    body = page.content.decode()
+    assert role_label("gift_manager") in body and "理赔协查组" in body
+    assert "object-group-grants" in body
+    other = client.get(rule_url("permissions", rules["ns1"]))
+    assert other.context["group_grants"] == []
 
 
 def test_grants_appear_on_the_audit_page_within_scope(
