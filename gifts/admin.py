@@ -300,7 +300,8 @@ class VoucherCodeAdmin(ExportAdminMixin, ImportAdminMixin, ScopedAdminMixin, adm
         Column("code", mask=mask_voucher_code, full_with=VOUCHER_PERMISSION),
         Column("gift__code", _("gift code")),
         Column("gift__name", _("gift")),
-        *map(Column, ["status", "expires_on", "issued_at", "redeemed_at", "created_at"]),
+        *map(Column, ["status", "expires_on", "issued_at", "redeemed_at"]),
+        *map(Column, ["redeemed_place", "redeemed_plate", "created_at"]),
     ]
     scope_through = "gift"
     list_display = ["code", "gift", "status", "expires_on", "issued_at", "redeemed_at"]
@@ -309,8 +310,8 @@ class VoucherCodeAdmin(ExportAdminMixin, ImportAdminMixin, ScopedAdminMixin, adm
     search_fields = ["code"]
     autocomplete_fields = ["gift"]
     # The life cycle (issue, redeem, void) belongs to the services.
-    readonly_fields = ["status", "issued_at", "redeemed_at", "redeemed_by", "import_job"]
-    readonly_fields += ["created_at"]
+    readonly_fields = ["status", "issued_at", "redeemed_at", "redeemed_by", "redeemed_place"]
+    readonly_fields += ["redeemed_plate", "import_job", "created_at"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator

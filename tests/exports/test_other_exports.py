@@ -5,6 +5,8 @@ user manages them, bounded queries."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
 from distribution.models import Distribution
 from gifts.models import StockMovement, VoucherCode
@@ -99,6 +101,25 @@ def test_voucher_codes_are_masked_for_auditors(client, auditor_futian, handouts)
     assert sorted(sheet.column("券码")) == sorted(f"******{code[-4:]}" for code in available)
     assert len(sheet.rows) == 7
     assert set(sheet.column("状态")) == {"可用"}
+
+
+def test_a_redeemed_code_shows_where_and_for_which_plate(client, gift_manager_futian, handouts):
+    voucher = VoucherCode.objects.filter(status="issued").first()
+    VoucherCode.objects.filter(pk=voucher.pk).update(
+        status="redeemed",
+        redeemed_at=timezone.now(),
+        redeemed_place="车洁福田店",
+        redeemed_plate="粤B12345",
+    )
+    client.force_login(gift_manager_futian)
+
+    page = client.get(reverse("admin:gifts_vouchercode_change", args=[voucher.pk]))
+    sheet = read_sheet(client.get(export_url("gifts.vouchercode", "status__exact=redeemed")))
+
+    assert page.status_code == 200
+    assert "车洁福田店" in page.content.decode() and "粤B12345" in page.content.decode()
+    assert sheet.column("核销地点") == ["车洁福田店"]
+    assert sheet.column("核销车牌") == ["粤B12345"]
 
 
 @pytest.mark.parametrize("who", ["auditor_futian", "superuser"])
