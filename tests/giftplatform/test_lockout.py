@@ -5,6 +5,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, override_settings
+from django.urls import reverse
 
 from tests.factories import UserFactory
 
@@ -75,6 +76,25 @@ def test_the_limit_locks_the_pair_with_a_clear_page_in_the_users_language(alice)
     attempt = AccessAttempt.objects.get()
     assert (attempt.username, attempt.ip_address) == ("alice", CLIENT_IP)
     assert attempt.failures_since_start == 3
+
+
+def test_a_portal_sign_in_is_locked_in_the_portals_look(alice):
+    client = english_client()
+    portal_login = reverse("portal:login")
+
+    for _ in range(3):
+        response = client.post(
+            portal_login,
+            {"username": "alice", "password": "wrong password"},
+            REMOTE_ADDR=CLIENT_IP,
+        )
+
+    assert response.status_code == 429
+    assert "Too many failed sign-ins for this account from this address." in response.text
+    assert 'class="portal-header"' in response.text  # the portal's frame, not the admin's
+    assert f'href="{portal_login}"' in response.text and f'href="{LOGIN}"' not in response.text
+    # One lock for the pair, whichever form: the admin's sign-in is locked too.
+    assert lock_out(client).status_code == 429
 
 
 def test_the_page_speaks_chinese_by_default(alice):
