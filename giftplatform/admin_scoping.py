@@ -176,8 +176,25 @@ class ScopedAdminMixin:
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if obj is not None and obj.pk is not None and not sees_everything(request.user):
-            _keep_current_choices(form, obj)
+            _keep_current_choices(form.base_fields, obj)
         return form
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """Inlines: each existing row keeps what it already points to, as the parent's
+        form does (a shared 南山 draft's rewards keep their 南山 gift); a new row is
+        offered the scoped choices only."""
+        formset = super().get_formset(request, obj, **kwargs)
+        if sees_everything(request.user):
+            return formset
+
+        class KeepingCurrentChoices(formset.form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if self.instance.pk is not None:
+                    _keep_current_choices(self.fields, self.instance)
+
+        formset.form = KeepingCurrentChoices
+        return formset
 
     def has_delete_permission(self, request, obj=None):
         if self.ledger:
@@ -191,14 +208,14 @@ def _scoped(formfield):
     return formfield
 
 
-def _keep_current_choices(form, obj) -> None:
+def _keep_current_choices(fields: dict, obj) -> None:
     """Scoped choices of an existing row also offer what the row already points to.
 
     A rule shared from 南山 keeps its 南山 branch and target branches when a 福田 holder
     of the object permission saves it: the value stays, nobody can pick it anew (and a
     many-to-many value outside one's scope is not silently dropped on save).
     """
-    for name, field in form.base_fields.items():
+    for name, field in fields.items():
         if not getattr(field, "scoped_choices", False):
             continue
         model_field = obj._meta.get_field(name)

@@ -347,6 +347,56 @@ def test_a_change_grant_lets_its_holder_save_the_shared_row_where_it_is(
     assert nanshan not in add_form.fields["branch"].queryset
 
 
+def test_a_shared_draft_keeps_its_out_of_scope_rewards_when_saved(
+    client, manager_ft, nanshan, futian
+):
+    """The reward rows of a 南山 draft shared with a 福田 manager keep their 南山 gift on
+    save (kept, not offered anew), as the rule's own branch does."""
+    ns_gift = GiftFactory(code="NS-KIT", branch=nanshan)
+    rule = make_rule("NS-R", [(ns_gift, 2, "")], status="draft", branch=nanshan)
+    rule.target_branches.set([nanshan])
+    reward = rule.rewards.get()
+    assign_perm("distribution.change_rule", manager_ft, rule)
+    client.force_login(manager_ft)
+    page = client.get(rule_url("change", rule))
+    formsets = {f.formset.prefix: f.formset for f in page.context["inline_admin_formsets"]}
+
+    response = client.post(
+        rule_url("change", rule),
+        {
+            "code": rule.code,
+            "name": "共享后改数量",
+            "description": "",
+            "priority": 100,
+            "max_per_policy": 1,
+            "tax_treatment": "sale",
+            "all_policies": "on",
+            "branch": nanshan.pk,
+            "target_branches": [nanshan.pk],
+            **{f"{name}_{n}": "" for name in ("starts_at", "ends_at") for n in (0, 1)},
+            "conditions-TOTAL_FORMS": 0,
+            "conditions-INITIAL_FORMS": 0,
+            "rewards-TOTAL_FORMS": 1,
+            "rewards-INITIAL_FORMS": 1,
+            "rewards-0-id": reward.pk,
+            "rewards-0-rule": rule.pk,
+            "rewards-0-gift": ns_gift.pk,
+            "rewards-0-quantity": 3,
+            "rewards-0-option_group": "",
+        },
+    )
+
+    assert response.status_code == 302, [
+        f.errors for f in response.context["inline_admin_formsets"][1].formset.forms
+    ]
+    reward.refresh_from_db()
+    assert (reward.gift, reward.quantity) == (ns_gift, 3)
+    # Kept on the row that holds it, never offered for a new row.
+    rewards = formsets["rewards"]
+    assert ns_gift in rewards.forms[0].fields["gift"].queryset
+    assert ns_gift not in rewards.empty_form.fields["gift"].queryset
+
+
 def test_a_bulk_action_touches_only_the_rows_in_its_own_scope(client, admin_futian, futian):
     own = GiftFactory(code="G-FT", branch=futian)
     shared = GiftFactory(code="G-ALL", branch=None)  # 福田 may view it, not delete it
