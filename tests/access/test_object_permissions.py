@@ -307,6 +307,30 @@ def test_every_shareable_admin_has_the_page(client, admin_root, manager_ft, nans
     assert get_perms(manager_ft, obj) == [f"view_{type(obj)._meta.concrete_model._meta.model_name}"]
 
 
+def nanshan_draft_post(rule, name: str, **rows) -> dict:
+    """The change form of a 南山 draft rule as posted: renamed ``name``, branch and
+    targets kept, no condition or reward rows unless ``rows`` gives them."""
+    nanshan = rule.branch
+    return {
+        "code": rule.code,
+        "name": name,
+        "description": "",
+        "priority": 100,
+        "max_per_policy": 1,
+        "tax_treatment": "sale",
+        "all_policies": "on",
+        "branch": nanshan.pk,
+        "target_branches": [nanshan.pk],
+        **{f"{field}_{n}": "" for field in ("starts_at", "ends_at") for n in (0, 1)},
+        **{
+            f"{inline}-{k}": 0
+            for inline in ("conditions", "rewards")
+            for k in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+        **rows,
+    }
+
+
 def test_a_change_grant_lets_its_holder_save_the_shared_row_where_it_is(
     client, manager_ft, nanshan, futian
 ):
@@ -316,26 +340,7 @@ def test_a_change_grant_lets_its_holder_save_the_shared_row_where_it_is(
     client.force_login(manager_ft)
     form = client.get(rule_url("change", rule)).context["adminform"].form
 
-    response = client.post(
-        rule_url("change", rule),
-        {
-            "code": rule.code,
-            "name": "共享后改名",
-            "description": "",
-            "priority": 100,
-            "max_per_policy": 1,
-            "tax_treatment": "sale",
-            "all_policies": "on",
-            "branch": nanshan.pk,
-            "target_branches": [nanshan.pk],
-            **{f"{name}_{n}": "" for name in ("starts_at", "ends_at") for n in (0, 1)},
-            **{
-                f"{inline}-{k}": 0
-                for inline in ("conditions", "rewards")
-                for k in ("TOTAL_FORMS", "INITIAL_FORMS")
-            },
-        },
-    )
+    response = client.post(rule_url("change", rule), nanshan_draft_post(rule, "共享后改名"))
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     rule.refresh_from_db()
@@ -363,27 +368,19 @@ def test_a_shared_draft_keeps_its_out_of_scope_rewards_when_saved(
 
     response = client.post(
         rule_url("change", rule),
-        {
-            "code": rule.code,
-            "name": "共享后改数量",
-            "description": "",
-            "priority": 100,
-            "max_per_policy": 1,
-            "tax_treatment": "sale",
-            "all_policies": "on",
-            "branch": nanshan.pk,
-            "target_branches": [nanshan.pk],
-            **{f"{name}_{n}": "" for name in ("starts_at", "ends_at") for n in (0, 1)},
-            "conditions-TOTAL_FORMS": 0,
-            "conditions-INITIAL_FORMS": 0,
-            "rewards-TOTAL_FORMS": 1,
-            "rewards-INITIAL_FORMS": 1,
-            "rewards-0-id": reward.pk,
-            "rewards-0-rule": rule.pk,
-            "rewards-0-gift": ns_gift.pk,
-            "rewards-0-quantity": 3,
-            "rewards-0-option_group": "",
-        },
+        nanshan_draft_post(
+            rule,
+            "共享后改数量",
+            **{
+                "rewards-TOTAL_FORMS": 1,
+                "rewards-INITIAL_FORMS": 1,
+                "rewards-0-id": reward.pk,
+                "rewards-0-rule": rule.pk,
+                "rewards-0-gift": ns_gift.pk,
+                "rewards-0-quantity": 3,
+                "rewards-0-option_group": "",
+            },
+        ),
     )
 
     assert response.status_code == 302, [
