@@ -66,6 +66,7 @@ BRANCH_PATHS = {
     "distribution.handoutdayfacet": "branch",
     "distribution.handoutdaytotal": "branch",
     "distribution.handoutmonthfacet": "branch",
+    "distribution.handoutreach": "branch",
     "distribution.shipment": "policy__branch",
     "distribution.shipmentline": "item__distribution__branch",
     "giftplatform.objectpermissionchange": "branch",

@@ -19,12 +19,14 @@ from django.db.models.functions import Trunc
 
 from distribution.models import (
     LIVE_STATUSES,
+    REACH_ALL,
     Distribution,
     DistributionItem,
     DistributionStatus,
     HandoutDayFacet,
     HandoutDayTotal,
     HandoutMonthFacet,
+    HandoutReach,
 )
 from giftplatform.access import restrict
 from stats.dimensions import LOCAL, MOMENT
@@ -75,6 +77,7 @@ HANDOUTS = Source(
     "branch", "rule_code", "created_at", policy="policy_id", premium="policy__premium"
 )
 DAY_FACETS = Source("branch", "", "day", local=True, facet=True)
+REACH = Source("branch", "", "day", local=True, policy="policy_id", facet=True)
 MONTH_FACETS = Source("branch", "", "month", local=True, facet=True)
 
 
@@ -98,6 +101,28 @@ def answered_by_facets(query) -> str:
     if dimensions - facets - PERIOD_DIMENSIONS - {"branch"}:
         return ""
     return facets.pop()
+
+
+def answered_by_reach(query) -> str:
+    """The reach rows' facet that counts ``query``'s policies reached ("" when none
+    does): live hand-outs, filtered by period and branch only, without their premium,
+    grouped by branch and period and at most one line facet (``REACH_ALL`` when none)."""
+    dimensions = set(query.dimensions)
+    facets = dimensions & LINE_FACETS
+    filtered = query.cancelled or query.status or query.provider_id or query.product
+    premium = {"premium", "cost_ratio"} & set(query.measures)
+    if filtered or query.rule_code or premium or len(facets) > 1:
+        return ""
+    if dimensions - facets - PERIOD_DIMENSIONS - {"branch"}:
+        return ""
+    return facets.pop() if facets else REACH_ALL
+
+
+def reach_for(user, query, facet: str) -> QuerySet:
+    """The reach rows of ``facet`` in ``user``'s scope within ``query``'s period and
+    branch subtree."""
+    rows = restrict(HandoutReach.objects.all(), user, "view").order_by()
+    return _common(rows.filter(facet=facet), REACH, query)
 
 
 def local_start(day: date) -> datetime:

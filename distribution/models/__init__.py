@@ -22,12 +22,20 @@ from .shipments import (
     normalize_tracking_no,
     tracking_error,
 )
-from .totals import Facet, HandoutDayFacet, HandoutDayTotal, HandoutMonthFacet
+from .totals import (
+    REACH_ALL,
+    Facet,
+    HandoutDayFacet,
+    HandoutDayTotal,
+    HandoutMonthFacet,
+    HandoutReach,
+)
 
 __all__ = [
     "GIFT_SNAPSHOT",
     "LIVE_STATUSES",
     "POLICY_SNAPSHOT",
+    "REACH_ALL",
     "TRACKING_FORMATS",
     "BatchRun",
     "BatchStatus",
@@ -42,6 +50,7 @@ __all__ = [
     "HandoutDayFacet",
     "HandoutDayTotal",
     "HandoutMonthFacet",
+    "HandoutReach",
     "ItemStatus",
     "Quota",
     "QuotaBasis",

@@ -110,3 +110,75 @@ class HandoutMonthFacet(FacetTotal):
                 fields=["facet", "month", "branch", "key"], name="handout_month_facet_key"
             ),
         ]
+
+
+# The attribute a reach row is kept for besides the line facets: the hand-out itself
+# (one row per live hand-out, key ""), for the policies reached in all.
+REACH_ALL = "all"
+
+
+class HandoutReach(models.Model):
+    """One live hand-out under one value of a line attribute (``facet`` = ``key``, or
+    ``REACH_ALL``), with the local day of the same policy's previous live hand-out under
+    that value (hand-outs in (day, id) order). The policies reached from ``a`` to ``b``
+    under a value are then counted, not de-duplicated: the rows of those days whose
+    previous day is before ``a`` (or none), one per policy. That holds within one
+    branch; a policy whose live hand-outs lie in more than one branch (``spans``, rare)
+    is counted by a distinct count of its rows instead. Kept by the writers in their
+    transaction (``distribution.services.reach``) and held to the lines by a test."""
+
+    facet = models.CharField(_("facet"), max_length=12)
+    key = models.CharField(_("value"), max_length=40)
+    day = models.DateField(_("day"))
+    # No index of their own on the references (the table grows by several rows per
+    # hand-out): the policy's is declared below, the hand-out's leads the unique key.
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    # Plain references: these rows follow their hand-outs and never hold them back.
+    policy = models.ForeignKey(
+        "policies.Policy",
+        verbose_name=_("policy"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    distribution = models.ForeignKey(
+        "distribution.Distribution",
+        verbose_name=_("distribution"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    previous_day = models.DateField(_("previous day"), null=True)
+    spans = models.BooleanField(_("in several branches"), default=False)
+
+    class Meta:
+        default_permissions = ("view",)
+        verbose_name = _("hand-out reach")
+        verbose_name_plural = _("hand-out reach")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distribution", "facet", "key"], name="handout_reach_key"
+            ),
+        ]
+        indexes = [
+            # A question reads one facet's rows over a span of days (covering, on
+            # PostgreSQL: the count reads the index alone).
+            models.Index(
+                fields=["facet", "day"],
+                include=["key", "branch", "previous_day", "spans", "policy"],
+                name="handout_reach_days",
+            ),
+            # A writer re-chains the rows of the policies it touched.
+            models.Index(fields=["policy"], name="handout_reach_policy"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.distribution_id} {self.facet}={self.key}"

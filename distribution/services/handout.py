@@ -250,6 +250,10 @@ def _create(*, actor, policy, rule, choices, idempotency_key, recipient, batch_r
 
 
 def _lock(distribution: Distribution) -> Distribution:
+    """The hand-out, its policy locked first: a policy's live hand-outs change one at a
+    time (the reach rows chain them), and in the order a hand-out locks them."""
+    policy_id = Distribution.objects.values_list("policy_id", flat=True).get(pk=distribution.pk)
+    list(Policy.objects.select_for_update(of=("self",)).filter(pk=policy_id).values_list("pk"))
     return Distribution.objects.select_for_update().get(pk=distribution.pk)
 
 

@@ -11,9 +11,11 @@ sums of those hand-outs' own lines, so what is counted is read from the rows, ne
 restated; PostgreSQL runs the three as one statement, SQLite one by one. Rows are
 upserted in key order, so two writers touching the same rows lock them in one order.
 
+Both also keep the policies reached (``distribution.services.reach``).
+
 ``totals_rebuild()`` and ``facets_rebuild()`` recompute the tables from every live
 hand-out (after a bulk load that bypassed the services, or to check);
-``statistics_rebuild()`` does both.
+``statistics_rebuild()`` does both, and the reach rows.
 """
 
 from collections.abc import Iterable
@@ -21,9 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connections, transaction
-from django.db.models import CharField, DateField, ExpressionWrapper, F, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce, Trunc
-from django.utils import timezone
+from django.db.models import QuerySet
 
 from distribution.models import (
     LIVE_STATUSES,
@@ -33,52 +33,10 @@ from distribution.models import (
     HandoutDayTotal,
     HandoutMonthFacet,
 )
+from distribution.services.lines import FACET_FIELDS, lines_sql
+from distribution.services.reach import reach_add, reach_rebuild, reach_remove
 
 MEASURES = ("distributions", "units", "value", "cost")
-# The item field (or its hand-out's) each facet's key is read from (stored as text).
-FACET_FIELDS = {
-    Facet.GIFT: "gift_id",
-    Facet.CATEGORY: "category_id",
-    Facet.KIND: "kind",
-    Facet.PROVIDER: "provider_id",
-    Facet.PRODUCT: "distribution__product",
-    Facet.CHANNEL: "distribution__channel",
-    Facet.AGENT: "distribution__agent_code",
-    Facet.VEHICLE_TYPE: "distribution__vehicle_type",
-    Facet.STATUS: "distribution__status",
-}
-
-
-def _local(kind: str) -> Trunc:
-    return Trunc(
-        "distribution__created_at",
-        kind,
-        output_field=DateField(),
-        tzinfo=timezone.get_default_timezone(),
-    )
-
-
-def _lines(items: QuerySet, money, facets) -> tuple[str, tuple]:
-    """The SQL of ``items`` as the rows every total sums: one per gift line, with its
-    local day and month, branch, rule, hand-out, units, value, cost and the text key of
-    each facet in ``facets`` (column ``f_<facet>``). Read once per statement (a common
-    table), however many facets group it."""
-    text = CharField(max_length=40)
-    columns = {
-        "l_day": _local("day"),
-        "l_month": _local("month"),
-        "l_branch_id": F("distribution__branch_id"),
-        "l_rule_code": F("distribution__rule_code"),
-        "l_handout": F("distribution_id"),
-        "l_units": F("quantity"),
-        "l_value": ExpressionWrapper(F("quantity") * F("unit_value"), output_field=money),
-        "l_cost": ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=money),
-        **{
-            f"f_{facet}": Coalesce(Cast(FACET_FIELDS[facet], text), Value("", output_field=text))
-            for facet in facets
-        },
-    }
-    return items.order_by().annotate(**columns).values(*columns).query.sql_with_params()
 
 
 # Each total's sums over the lines of one group (a hand-out lies in one day, branch and
@@ -141,7 +99,7 @@ def _run(items: QuerySet, upserts: list[Upsert], facets, sign: int) -> None:
     lock shared rows in one order (the concurrency tests on PostgreSQL hold them to it)."""
     db = connections[items.db]
     money = upserts[0].model._meta.get_field("value")
-    lines, params = _lines(items, money, facets)
+    lines, params = lines_sql(items, money, facets)
     if db.vendor == "postgresql":
         modifying = [f"u{n} AS ({u.sql(sign)} RETURNING 1)" for n, u in enumerate(upserts[:-1])]
         statements = [
@@ -185,6 +143,7 @@ def totals_add(distribution_ids: Iterable[int]) -> None:
             distribution_id__in=ids, distribution__status__in=list(LIVE_STATUSES)
         )
         _apply(items, +1)
+        reach_add(ids)
 
 
 def totals_remove(distribution_ids: Iterable[int]) -> None:
@@ -194,6 +153,7 @@ def totals_remove(distribution_ids: Iterable[int]) -> None:
     ids = list(distribution_ids)
     if ids:
         _apply(DistributionItem.objects.filter(distribution_id__in=ids), -1)
+        reach_remove(ids)
 
 
 @contextmanager
@@ -248,4 +208,4 @@ def facets_rebuild(
 
 def statistics_rebuild() -> int:
     """Every running total recomputed; the rows written."""
-    return totals_rebuild() + facets_rebuild()
+    return totals_rebuild() + facets_rebuild() + reach_rebuild()

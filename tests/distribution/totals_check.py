@@ -1,5 +1,6 @@
-"""The running totals (daily, and the daily and monthly facets) against the hand-outs
-themselves, summed in Python; and each line's copy of its hand-out's time."""
+"""The running totals (daily, and the daily and monthly facets) and the reach rows
+against the hand-outs themselves, summed and chained in Python; and each line's copy of
+its hand-out's time."""
 
 from collections import defaultdict
 from decimal import Decimal
@@ -9,11 +10,14 @@ from django.db.models import F
 
 from distribution.models import (
     LIVE_STATUSES,
+    REACH_ALL,
     DistributionItem,
     HandoutDayFacet,
     HandoutDayTotal,
     HandoutMonthFacet,
+    HandoutReach,
 )
+from distribution.services.reach import REACH_FACETS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -91,3 +95,45 @@ def assert_totals_match() -> None:
     assert not DistributionItem.objects.exclude(handed_out_at=F("distribution__created_at"))
     for period in ("day", "month"):
         assert stored_facets(period) == expected_facets(period)
+    assert stored_reach() == expected_reach()
+
+
+def expected_reach() -> dict:
+    """{(hand-out id, facet, key): (local day, branch id, policy id, previous day, spans)}:
+    each live hand-out under each value of its lines (and under "all"), chained per
+    policy and value in (day, id) order."""
+    steps = defaultdict(list)  # (policy, facet, key): [(day, hand-out id, branch id)]
+    branches = defaultdict(set)
+    for item in DistributionItem.objects.select_related("distribution"):
+        d = item.distribution
+        if d.status not in LIVE_STATUSES:
+            continue
+        day = d.created_at.astimezone(SHANGHAI).date()
+        branches[d.policy_id].add(d.branch_id)
+        keys = _facet_keys(item)
+        for facet in (*REACH_FACETS, REACH_ALL):
+            step = (day, d.pk, d.branch_id)
+            chain = steps[(d.policy_id, facet, keys.get(facet, ""))]
+            if step not in chain:
+                chain.append(step)
+    found = {}
+    for (policy, facet, key), chain in steps.items():
+        previous = None
+        for day, handout, branch in sorted(chain):
+            spans = len(branches[policy]) > 1
+            found[(handout, facet, key)] = (day, branch, policy, previous, spans)
+            previous = day
+    return found
+
+
+def stored_reach() -> dict:
+    return {
+        (r.distribution_id, r.facet, r.key): (
+            r.day,
+            r.branch_id,
+            r.policy_id,
+            r.previous_day,
+            r.spans,
+        )
+        for r in HandoutReach.objects.all()
+    }

@@ -6,15 +6,24 @@ from itertools import combinations
 
 import pytest
 
-from distribution.models import HandoutDayFacet, HandoutDayTotal, HandoutMonthFacet
+from distribution.models import (
+    REACH_ALL,
+    HandoutDayFacet,
+    HandoutDayTotal,
+    HandoutMonthFacet,
+    HandoutReach,
+)
 from stats.selectors import StatsQuery, grouped
 from stats.sources import (
     FACET_DIMENSIONS,
     TOTALS_DIMENSIONS,
     answered_by_facets,
+    answered_by_reach,
     answered_by_totals,
     whole_months,
 )
+from tests.distribution.totals_check import expected_reach, stored_reach
+from tests.stats.world import add_distributions
 
 MEASURES = ("count", "units", "value", "cost", "policies", "premium", "cost_ratio")
 SHAPES = [(d,) for d in sorted(TOTALS_DIMENSIONS)] + list(
@@ -142,6 +151,13 @@ REACH_QUESTIONS = [
     {"dimensions": ("rule",), "status": "completed"},
     {"dimensions": ("status",), "cancelled": True},
     {"dimensions": ("month", "vehicle_type"), "date_from": date(2026, 1, 15)},
+    # Counted from the reach rows: by a line attribute, branch and period, or in all.
+    {"dimensions": ("gift",), "date_from": date(2026, 1, 15), "date_to": date(2026, 3, 31)},
+    {"dimensions": ("branch", "kind"), "date_to": date(2026, 2, 28)},
+    {"dimensions": ("week", "provider"), "date_from": date(2026, 1, 30)},
+    {"dimensions": ("month", "category", "branch"), "date_from": date(2025, 12, 31)},
+    {"dimensions": ("quarter", "week")},
+    {"dimensions": (), "date_from": date(2026, 2, 1), "date_to": date(2026, 5, 31)},
     # The lines' own: grouped by a line attribute, or filtered by provider.
     {"dimensions": ("gift", "agent")},
     {"dimensions": ("agent",), "provider": 0},
@@ -149,15 +165,22 @@ REACH_QUESTIONS = [
 ]
 
 
+@pytest.fixture
+def moved_world(world):
+    """The world and hand-outs of policies that moved between branches."""
+    add_distributions(world, 40, seed=9, moved=0.5)
+    return world
+
+
 @pytest.mark.parametrize("question", REACH_QUESTIONS)
 def test_policies_reached_equal_the_lines_whatever_they_are_read_from(
-    world, analyst_futian, analyst_shenzhen, question
+    moved_world, analyst_futian, analyst_shenzhen, question
 ):
     """With or without the premium, from the hand-outs or from the lines: the policies
     reached per group and in all are the lines' own (``use_totals=False``)."""
     question = dict(question)
     if "provider" in question:
-        question["provider_id"] = world.providers[question.pop("provider")].pk
+        question["provider_id"] = moved_world.providers[question.pop("provider")].pk
     for user in (analyst_futian, analyst_shenzhen):
         reference = grouped(
             user=user,
@@ -171,6 +194,31 @@ def test_policies_reached_equal_the_lines_whatever_they_are_read_from(
                 r.keys: r.values["policies"] for r in reference.rows
             }
             assert found.total["policies"] == reference.total["policies"]
+
+
+def test_the_reach_rows_answer_by_one_line_attribute_branch_and_period(moved_world):
+    """Which questions the reach rows count; the world holds policies whose hand-outs
+    lie in two branches (the rows' ``spans``), and the rows equal the lines."""
+    assert stored_reach() == expected_reach()
+    assert HandoutReach.objects.filter(spans=True).exists()
+    assert HandoutReach.objects.filter(spans=False, previous_day__isnull=False).exists()
+    policies = ("count", "policies")
+    for dimensions, facet in (
+        (("category",), "category"),
+        (("week", "gift", "branch"), "gift"),
+        (("month",), REACH_ALL),
+        ((), REACH_ALL),
+    ):
+        assert answered_by_reach(StatsQuery(dimensions=dimensions, measures=policies)) == facet
+    for query in (
+        StatsQuery(dimensions=("category",), measures=("policies", "premium")),
+        StatsQuery(dimensions=("gift", "kind"), measures=policies),
+        StatsQuery(dimensions=("agent",), measures=policies),  # the hand-outs count these
+        StatsQuery(dimensions=("rule",), measures=policies),
+        StatsQuery(dimensions=("gift",), measures=policies, product="ctpl"),
+        StatsQuery(dimensions=("gift",), measures=policies, cancelled=True),
+    ):
+        assert answered_by_reach(query) == "", query
 
 
 def test_whole_months_leave_the_days_around_them_to_the_daily_rows():

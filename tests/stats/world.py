@@ -88,8 +88,10 @@ def build_world() -> World:
     )
 
 
-def add_distributions(world: World, count: int, seed: int = 7) -> None:
-    """``count`` hand-outs (1-2 lines each) over the world's branches, seeded."""
+def add_distributions(world: World, count: int, seed: int = 7, moved: float = 0.0) -> None:
+    """``count`` hand-outs (1-2 lines each) over the world's branches, seeded; the share
+    ``moved`` of them booked on a random branch, as when their policy moved between
+    branches (its hand-outs then lie in two)."""
     rng = random.Random(seed)
     branches = list(world.branches.values())
     policies = [
@@ -121,7 +123,7 @@ def add_distributions(world: World, count: int, seed: int = 7) -> None:
                 rule_code=rule.code,
                 slot=slots[(policy.pk, rule.code)],
                 slot_limit=200,
-                branch=policy.branch,
+                branch=_booked_on(policy, branches, rng, moved),
                 **policy_snapshot(policy),
                 status=status,
                 tax_treatment="sale",
@@ -152,6 +154,12 @@ def add_distributions(world: World, count: int, seed: int = 7) -> None:
     DistributionItem.objects.bulk_create(items)
     # Rows written past the services count themselves, as a bulk load would.
     totals_add(d.pk for d in distributions)
+
+
+def _booked_on(policy, branches: list, rng: random.Random, moved: float):
+    if moved and rng.random() < moved:
+        return rng.choice(branches)
+    return policy.branch
 
 
 def analyst(username: str, branch, role: str = "auditor"):
