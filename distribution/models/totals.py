@@ -176,6 +176,13 @@ class HandoutReach(models.Model):
                 include=["key", "branch", "previous_day", "spans", "policy"],
                 name="handout_reach_days",
             ),
+            # The few rows counted the plain way, read apart.
+            models.Index(
+                fields=["facet", "day"],
+                include=["key", "branch", "policy"],
+                condition=models.Q(spans=True),
+                name="handout_reach_spanning",
+            ),
             # A writer re-chains the rows of the policies it touched.
             models.Index(fields=["policy"], name="handout_reach_policy"),
         ]
