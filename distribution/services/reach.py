@@ -74,6 +74,25 @@ def _rechain(db, distribution_ids: list[int]) -> None:
         cursor.execute(statement, distribution_ids)
 
 
+def _insert(items: QuerySet, reach, facets, chained: bool) -> None:
+    """Rows for the lines ``items``: chained in the same statement when it reads every
+    live line (a rebuild), else left for ``_rechain``."""
+    chain = (
+        f"LAG(l_day) OVER ({CHAIN}), "
+        f"MIN(l_branch_id) OVER ({POLICY}) <> MAX(l_branch_id) OVER ({POLICY})"
+        if chained
+        else "NULL, FALSE"
+    )
+    steps, params = _steps(items, facets)
+    with connections[items.db].cursor() as cursor:
+        cursor.execute(
+            f"{steps} INSERT INTO {reach._meta.db_table} ({COLUMNS}, previous_day, spans) "  # noqa: S608
+            f"SELECT r_facet, r_key, l_day, l_branch_id, l_policy_id, l_handout, {chain} "
+            "FROM steps",
+            params,
+        )
+
+
 def reach_add(distribution_ids) -> None:
     """Rows for the live hand-outs ``distribution_ids`` (just written, with their items,
     their policies locked by the writer), and their policies re-chained."""
@@ -83,17 +102,8 @@ def reach_add(distribution_ids) -> None:
     items = DistributionItem.objects.filter(
         distribution_id__in=ids, distribution__status__in=list(LIVE_STATUSES)
     )
-    db = connections[items.db]
-    steps, params = _steps(items, REACH_FACETS)
-    table = HandoutReach._meta.db_table
-    with db.cursor() as cursor:
-        cursor.execute(
-            f"{steps} INSERT INTO {table} ({COLUMNS}, spans) "  # noqa: S608
-            "SELECT r_facet, r_key, l_day, l_branch_id, l_policy_id, l_handout, FALSE "
-            "FROM steps",
-            params,
-        )
-    _rechain(db, ids)
+    _insert(items, HandoutReach, REACH_FACETS, chained=False)
+    _rechain(connections[items.db], ids)
 
 
 def reach_remove(distribution_ids) -> None:
@@ -112,18 +122,9 @@ def reach_rebuild(items=DistributionItem, reach=HandoutReach, facets=REACH_FACET
     passes its historical models and the facets it knows."""
     reach.objects.all().delete()
     live = items.objects.filter(distribution__status__in=list(LIVE_STATUSES))
+    _insert(live, reach, facets, chained=True)
     db = connections[live.db]
-    steps, params = _steps(live, facets)
-    table = reach._meta.db_table
-    with db.cursor() as cursor:
-        cursor.execute(
-            f"{steps} INSERT INTO {table} ({COLUMNS}, previous_day, spans) "  # noqa: S608
-            "SELECT r_facet, r_key, l_day, l_branch_id, l_policy_id, l_handout, "
-            f"LAG(l_day) OVER ({CHAIN}), "
-            f"MIN(l_branch_id) OVER ({POLICY}) <> MAX(l_branch_id) OVER ({POLICY}) "
-            "FROM steps",
-            params,
-        )
-        if db.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {table}")
+    if db.vendor == "postgresql":  # the planner's row counts
+        with db.cursor() as cursor:
+            cursor.execute(f"ANALYZE {reach._meta.db_table}")
     return reach.objects.count()
