@@ -168,12 +168,19 @@ def reaching(queryset: QuerySet, user, field: str, within: Branch | None = None)
     root = within if within is not None else branch_scope(user)
     if root is None:
         return queryset.none()
-    parts = root.path.split("/")[:-1]  # "4403/440304/" -> its own and its ancestors' paths
-    above = ["/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
-    return queryset.filter(
+    return queryset.filter(in_or_over(root, field))
+
+
+def in_or_over(branch: Branch, field: str = "branch") -> Q:
+    """Rows whose ``field`` (a Branch) is in ``branch``'s subtree, is ``branch`` or one of
+    its ancestors, or is empty (every branch): one prefix condition and one IN list of
+    the ancestors' paths, read off the materialized path without a query."""
+    codes = [code for code in branch.path.split("/") if code]
+    ancestors = ["".join(f"{code}/" for code in codes[:n]) for n in range(1, len(codes) + 1)]
+    return (
         Q(**{f"{field}__isnull": True})
-        | Q(**{f"{field}__path__in": above})
-        | Q(**{f"{field}__path__startswith": root.path})
+        | Q(**{f"{field}__path__startswith": branch.path})
+        | Q(**{f"{field}__path__in": ancestors})
     )
 
 

@@ -23,7 +23,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 
 from distribution.models import DistributionItem, Quota, QuotaPeriod, QuotaStatus, QuotaUsage
 from distribution.periods import ALL_TIME_START, period_start
-from giftplatform.access import restrict
+from giftplatform.access import in_or_over, restrict
 from giftplatform.models import Branch
 from gifts.models import Gift, GiftKind, VoucherCode, VoucherStatus
 from stats.selectors import StatsQuery, grouped
@@ -51,19 +51,6 @@ def previous_range(date_from: date, date_to: date) -> tuple[date, date]:
     """The period of the same length just before ``date_from``..``date_to``."""
     length = (date_to - date_from).days + 1
     return date_from - timedelta(days=length), date_from - timedelta(days=1)
-
-
-def in_or_over(branch: Branch, field: str = "branch") -> Q:
-    """Rows whose ``field`` (a Branch) is in ``branch``'s subtree, is ``branch`` or one of
-    its ancestors, or is empty (every branch): one prefix condition and one IN list of
-    the ancestors' paths, read off the materialized path without a query."""
-    codes = [code for code in branch.path.split("/") if code]
-    ancestors = ["".join(f"{code}/" for code in codes[:n]) for n in range(1, len(codes) + 1)]
-    return (
-        Q(**{f"{field}__isnull": True})
-        | Q(**{f"{field}__path__startswith": branch.path})
-        | Q(**{f"{field}__path__in": ancestors})
-    )
 
 
 def overview(*, user, date_from: date, date_to: date, branch=None) -> list[Comparison]:
