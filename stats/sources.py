@@ -81,39 +81,45 @@ REACH = Source("branch", "", "day", local=True, policy="policy_id", facet=True)
 MONTH_FACETS = Source("branch", "", "month", local=True, facet=True)
 
 
+def _filtered(query) -> bool:
+    """Filtered by more than period, branch and rule (or the cancelled ones asked for)."""
+    return bool(query.cancelled or query.status or query.provider_id or query.product)
+
+
 def answered_by_totals(query) -> bool:
     """Live hand-outs by branch, rule and period only, filtered by those."""
-    return (
-        not (query.cancelled or query.status or query.provider_id or query.product)
-        and set(query.dimensions) <= TOTALS_DIMENSIONS
-    )
+    return not _filtered(query) and set(query.dimensions) <= TOTALS_DIMENSIONS
+
+
+def _grouped_by_one_of(query, attributes: set) -> set | None:
+    """The dimensions among ``attributes`` of a question of live hand-outs filtered by
+    period and branch only and grouped, besides those, by branch and period only; None
+    for any other question."""
+    if _filtered(query) or query.rule_code:
+        return None
+    dimensions = set(query.dimensions)
+    found = dimensions & attributes
+    if dimensions - found - PERIOD_DIMENSIONS - {"branch"}:
+        return None
+    return found
 
 
 def answered_by_facets(query) -> str:
     """The one facet dimension of a question the facet totals answer ("" when not):
     live hand-outs, filtered by period and branch only, by that facet and by branch and
     period."""
-    dimensions = set(query.dimensions)
-    facets = dimensions & FACET_DIMENSIONS
-    filtered = query.cancelled or query.status or query.provider_id or query.product
-    if filtered or query.rule_code or len(facets) != 1:
-        return ""
-    if dimensions - facets - PERIOD_DIMENSIONS - {"branch"}:
-        return ""
-    return facets.pop()
+    facets = _grouped_by_one_of(query, FACET_DIMENSIONS)
+    return facets.pop() if facets and len(facets) == 1 else ""
 
 
 def answered_by_reach(query) -> str:
     """The reach rows' facet that counts ``query``'s policies reached ("" when none
     does): live hand-outs, filtered by period and branch only, without their premium,
     grouped by branch and period and at most one line facet (``REACH_ALL`` when none)."""
-    dimensions = set(query.dimensions)
-    facets = dimensions & LINE_FACETS
-    filtered = query.cancelled or query.status or query.provider_id or query.product
-    premium = {"premium", "cost_ratio"} & set(query.measures)
-    if filtered or query.rule_code or premium or len(facets) > 1:
+    if {"premium", "cost_ratio"} & set(query.measures):
         return ""
-    if dimensions - facets - PERIOD_DIMENSIONS - {"branch"}:
+    facets = _grouped_by_one_of(query, LINE_FACETS)
+    if facets is None or len(facets) > 1:
         return ""
     return facets.pop() if facets else REACH_ALL
 
