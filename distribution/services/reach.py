@@ -30,8 +30,18 @@ from distribution.services.lines import lines_sql
 # own facets are counted from the hand-outs, with no lines to read).
 REACH_FACETS = (Facet.GIFT, Facet.CATEGORY, Facet.KIND, Facet.PROVIDER)
 COLUMNS = "facet, key, day, branch_id, policy_id, distribution_id"
-CHAIN = "PARTITION BY l_policy_id, r_facet, r_key ORDER BY l_day, l_handout"
-POLICY = "PARTITION BY l_policy_id"
+
+
+def _chained(facet: str, key: str, day: str, branch: str, policy: str, handout: str) -> str:
+    """``r_previous`` and ``r_spans`` of rows with these columns, as window expressions:
+    the day of the policy's previous row under the same value in (day, hand-out) order,
+    and whether the policy's rows lie in more than one branch."""
+    per_policy = f"OVER (PARTITION BY {policy})"
+    return (
+        f"LAG({day}) OVER (PARTITION BY {policy}, {facet}, {key} "
+        f"ORDER BY {day}, {handout}) AS r_previous, "
+        f"MIN({branch}) {per_policy} <> MAX({branch}) {per_policy} AS r_spans"
+    )
 
 
 def _steps(items: QuerySet, facets) -> tuple[str, tuple]:
@@ -59,13 +69,10 @@ def _rechain(db, distribution_ids: list[int]) -> None:
     differs = "IS DISTINCT FROM" if db.vendor == "postgresql" else "IS NOT"
     marks = ", ".join(["%s"] * len(distribution_ids))
     # Only our own table and column names are spliced in; the ids stay parameters.
+    chained = _chained("facet", "key", "day", "branch_id", "policy_id", "distribution_id")
     statement = (
         f"UPDATE {table} SET previous_day = c.r_previous, spans = c.r_spans FROM ("  # noqa: S608
-        "SELECT id AS r_id, LAG(day) OVER (PARTITION BY policy_id, facet, key "
-        "ORDER BY day, distribution_id) AS r_previous, "
-        "MIN(branch_id) OVER (PARTITION BY policy_id) "
-        "<> MAX(branch_id) OVER (PARTITION BY policy_id) AS r_spans "
-        f"FROM {table} WHERE policy_id IN "
+        f"SELECT id AS r_id, {chained} FROM {table} WHERE policy_id IN "
         f"(SELECT policy_id FROM {handouts} WHERE id IN ({marks}))) c "
         f"WHERE {table}.id = c.r_id AND ({table}.previous_day {differs} c.r_previous "
         f"OR {table}.spans <> c.r_spans)"
@@ -78,8 +85,7 @@ def _insert(items: QuerySet, reach, facets, chained: bool) -> None:
     """Rows for the lines ``items``: chained in the same statement when it reads every
     live line (a rebuild), else left for ``_rechain``."""
     chain = (
-        f"LAG(l_day) OVER ({CHAIN}), "
-        f"MIN(l_branch_id) OVER ({POLICY}) <> MAX(l_branch_id) OVER ({POLICY})"
+        _chained("r_facet", "r_key", "l_day", "l_branch_id", "l_policy_id", "l_handout")
         if chained
         else "NULL, FALSE"
     )
