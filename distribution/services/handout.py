@@ -252,8 +252,8 @@ def _create(*, actor, policy, rule, choices, idempotency_key, recipient, batch_r
 def _lock(distribution: Distribution) -> Distribution:
     """The hand-out, its policy locked first: a policy's live hand-outs change one at a
     time (the reach rows chain them), and in the order a hand-out locks them."""
-    policy_id = Distribution.objects.values_list("policy_id", flat=True).get(pk=distribution.pk)
-    list(Policy.objects.select_for_update(of=("self",)).filter(pk=policy_id).values_list("pk"))
+    policy = Policy.objects.select_for_update(of=("self",)).filter(pk=distribution.policy_id)
+    list(policy.values_list("pk"))  # a hand-out's policy never changes: no need to re-read it
     return Distribution.objects.select_for_update().get(pk=distribution.pk)
 
 

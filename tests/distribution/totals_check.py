@@ -102,7 +102,7 @@ def expected_reach() -> dict:
     """{(hand-out id, facet, key): (local day, branch id, policy id, previous day, spans)}:
     each live hand-out under each value of its lines (and under "all"), chained per
     policy and value in (day, id) order."""
-    steps = defaultdict(list)  # (policy, facet, key): [(day, hand-out id, branch id)]
+    steps = defaultdict(set)  # (policy, facet, key): {(day, hand-out id, branch id)}
     branches = defaultdict(set)
     for item in DistributionItem.objects.select_related("distribution"):
         d = item.distribution
@@ -112,10 +112,7 @@ def expected_reach() -> dict:
         branches[d.policy_id].add(d.branch_id)
         keys = _facet_keys(item)
         for facet in (*REACH_FACETS, REACH_ALL):
-            step = (day, d.pk, d.branch_id)
-            chain = steps[(d.policy_id, facet, keys.get(facet, ""))]
-            if step not in chain:
-                chain.append(step)
+            steps[(d.policy_id, facet, keys.get(facet, ""))].add((day, d.pk, d.branch_id))
     found = {}
     for (policy, facet, key), chain in steps.items():
         previous = None
